@@ -1,0 +1,99 @@
+# Klankbord — build, run, test, bench.
+#   make run     install what is missing, build, serve surveys/ on 127.0.0.1:8080
+#   make test    install what is missing, build, run every test
+#   make test SAN=1   the same under AddressSanitizer and UBSan
+
+CC      ?= cc
+PKGS    := libmicrohttpd sqlite3 jansson libsodium
+CFLAGS  ?= -O2 -g
+WARN    := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes \
+           -Wmissing-prototypes -Wpointer-arith -Wcast-qual -Werror
+DEFS    := -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L
+BUILD   := build
+
+ifeq ($(SAN),1)
+  CFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+            -fno-sanitize-recover=undefined
+  BUILD  := build/san
+endif
+
+# Debian packages the build and the tests need.
+DEB_BUILD := gcc make pkg-config libmicrohttpd-dev libsqlite3-dev \
+             libjansson-dev libsodium-dev libcurl4-openssl-dev \
+             libqrencode-dev libpng-dev tzdata
+DEB_TEST  := libcmocka-dev python3 sqlite3 curl chromium nodejs npm
+
+SRC_LIB := server/util.c server/log.c server/config.c server/jsonpos.c \
+           server/survey.c server/redact.c server/response.c \
+           server/store.c server/http.c server/api.c server/web.c
+SRC_BIN := server/main.c
+OBJ_LIB := $(SRC_LIB:server/%.c=$(BUILD)/obj/%.o)
+OBJ_BIN := $(SRC_BIN:server/%.c=$(BUILD)/obj/%.o)
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+ALL_CFLAGS := $(WARN) $(DEFS) $(CFLAGS) -Iinclude $(PKG_CFLAGS) -pthread
+LDLIBS     := $(PKG_LIBS) -pthread -lm
+
+UNIT_TESTS := test_util test_config test_jsonpos test_survey test_answers \
+              test_redact test_response test_store
+UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/%)
+
+# Options for `make run`; override on the command line.
+PORT ?= 8080
+DB   ?= data/klankbord.db
+
+.PHONY: all deps deps-test run test unit integration browser lint \
+        check-banned clean bench
+
+all: $(BUILD)/klankbord
+
+deps:
+	@sh tests/deps.sh $(DEB_BUILD)
+
+deps-test:
+	@sh tests/deps.sh $(DEB_BUILD) $(DEB_TEST)
+
+$(BUILD)/obj/%.o: server/%.c include/*.h | $(BUILD)/obj
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/obj:
+	mkdir -p $@
+
+$(BUILD)/klankbord: check-banned $(OBJ_LIB) $(OBJ_BIN)
+	$(CC) $(CFLAGS) -o $@ $(OBJ_BIN) $(OBJ_LIB) $(LDLIBS)
+
+# The functions STYLE.md bans never reach a build.
+check-banned:
+	@if grep -nE '\b(atoi|atol|sprintf|vsprintf|strcpy|strcat|strncpy|gets|strtok)[[:space:]]*\(' \
+	    server/*.c include/*.h tests/unit/*.c 2>/dev/null; then \
+	  echo "banned function used (see STYLE.md)"; exit 1; fi
+
+$(BUILD)/test_%: tests/unit/test_%.c $(OBJ_LIB) tests/unit/*.h
+	$(CC) $(ALL_CFLAGS) -Itests/unit $(shell pkg-config --cflags cmocka) \
+	    -o $@ $< $(OBJ_LIB) $(LDLIBS) $(shell pkg-config --libs cmocka)
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@sh tests/run.sh $(BUILD)/klankbord $(PORT) $(DB)
+
+test: deps-test
+	@$(MAKE) --no-print-directory all $(UNIT_BINS)
+	@$(MAKE) --no-print-directory unit integration browser
+
+unit: $(UNIT_BINS)
+	@sh tests/unit/run.sh $(UNIT_BINS)
+
+integration: $(BUILD)/klankbord
+	@KLANKBORD_BIN=$(BUILD)/klankbord SAN=$(SAN) \
+	    python3 tests/integration/run.py
+
+browser: $(BUILD)/klankbord
+	@KLANKBORD_BIN=$(BUILD)/klankbord sh tests/browser/run.sh
+
+lint: check-banned
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
+	    --inline-suppr -Iinclude server/
+
+clean:
+	rm -rf build

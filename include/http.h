@@ -1,0 +1,85 @@
+/*
+ * http.h — the HTTP server.  http.c owns libmicrohttpd and the route table;
+ * handlers see only struct http_request and return an HTTP status, or
+ * HTTP_SUSPENDED after handing the request to another thread.
+ */
+#ifndef KB_HTTP_H
+#define KB_HTTP_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#define HTTP_BODY_MAX		(64 * 1024)
+#define HTTP_SUSPENDED		0
+
+struct app;
+struct http;
+struct http_request;
+
+struct http_options {
+	const char	*bind;		/* address to listen on */
+	unsigned	 port;		/* 0: any free port */
+	const char	*tls_cert;	/* PEM file paths, or NULL */
+	const char	*tls_key;
+	const char	*trusted_proxy;	/* address whose X-Forwarded-For counts */
+	unsigned	 rate_per_min;	/* submissions per address; 0: off */
+	unsigned	 threads;
+};
+
+/*
+ * Starts listening.  Returns 0 with *out set, or -1 with err filled (bad
+ * address, port in use, unreadable certificate).
+ */
+int	 http_start(const struct http_options *o, struct app *app,
+	    struct http **out, char *err, size_t errlen)
+	    __attribute__((warn_unused_result));
+unsigned http_port(const struct http *h);
+/*
+ * Stops accepting, lets requests in flight finish (at most wait_ms), then
+ * closes every connection and frees h.
+ */
+void	 http_stop(struct http *h, unsigned wait_ms);
+
+const char *http_request_method(const struct http_request *r);
+const char *http_request_path(const struct http_request *r);
+/* The query parameter, or NULL. */
+const char *http_request_query(const struct http_request *r, const char *key);
+const char *http_request_header(const struct http_request *r,
+	    const char *name);
+const char *http_request_body(const struct http_request *r, size_t *len);
+/* The path segment after prefix (e.g. "/api/surveys/"), or NULL. */
+const char *http_request_tail(const struct http_request *r);
+int	 http_request_is_tls(const struct http_request *r);
+
+/*
+ * Takes a submission token from the rate limiter of the client's address
+ * (held in memory only).  Returns 0, or the seconds to wait.
+ */
+unsigned http_request_throttle(struct http_request *r);
+
+/* Per-request state of a handler, freed with fn when the request ends. */
+void	 http_request_set_state(struct http_request *r, void *state,
+	    void (*fn)(void *));
+void	*http_request_state(const struct http_request *r);
+/*
+ * Parks the request: the handler returns HTTP_SUSPENDED and some other
+ * thread calls http_request_resume once; then the route's finish handler
+ * runs on a server thread to make the reply.
+ */
+void	 http_request_suspend(struct http_request *r);
+void	 http_request_resume(struct http_request *r);
+
+/* Replies.  The last call wins; the handler returns the status. */
+void	 http_reply_data(struct http_request *r, const char *content_type,
+	    const void *data, size_t len, int copy);
+void	 http_reply_text(struct http_request *r, const char *content_type,
+	    char *data, size_t len);		/* takes ownership */
+/* Serialises obj (and drops the caller's reference). */
+void	 http_reply_json(struct http_request *r, json_t *obj);
+/* {"error": code, "message": message, "field": field?} */
+int	 http_reply_error(struct http_request *r, int status, const char *code,
+	    const char *field, const char *message);
+void	 http_reply_header(struct http_request *r, const char *name,
+	    const char *value);
+
+#endif

@@ -1,0 +1,122 @@
+/*
+ * api.c — the respondents' JSON API.  Handlers are thin: parse, hand to
+ * response.c and the store, answer.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "app.h"
+#include "log.h"
+#include "response.h"
+#include "util.h"
+
+int
+api_healthz(struct app *app, struct http_request *r)
+{
+	(void)app;
+	http_reply_data(r, "text/plain; charset=utf-8", "ok", 2, 0);
+	return 200;
+}
+
+int
+api_surveys_list(struct app *app, struct http_request *r)
+{
+	const char *json;
+	size_t len;
+
+	json = survey_set_list_json(app->surveys, &len);
+	http_reply_data(r, "application/json; charset=utf-8", json, len, 0);
+	return 200;
+}
+
+int
+api_survey_get(struct app *app, struct http_request *r)
+{
+	const struct survey *s;
+
+	s = survey_set_find(app->surveys, http_request_tail(r), 0);
+	if (s == NULL)
+		return http_reply_error(r, 404, "unknown_survey", NULL,
+		    "there is no such survey");
+	http_reply_data(r, "application/json; charset=utf-8", s->def_json,
+	    s->def_json_len, 0);
+	return 200;
+}
+
+static void
+job_free(void *p)
+{
+	struct store_job *job = p;
+
+	response_clear(&job->r);
+	free(job);
+}
+
+/* Runs on the writer thread once the job's batch is committed. */
+static void
+job_done(struct store_job *job, void *arg)
+{
+	http_request_resume(arg);
+	(void)job;
+}
+
+int
+api_response_post(struct app *app, struct http_request *r)
+{
+	struct response_error e;
+	struct store_job *job;
+	const char *body;
+	unsigned wait;
+	size_t len;
+
+	wait = http_request_throttle(r);
+	if (wait > 0) {
+		char secs[16];
+
+		snprintf(secs, sizeof(secs), "%u", wait);
+		http_reply_header(r, "Retry-After", secs);
+		return http_reply_error(r, 429, "too_many_requests", NULL,
+		    "too many responses from this address; try again later");
+	}
+	body = http_request_body(r, &len);
+	job = xcalloc(1, sizeof(*job));
+	if (response_prepare(app->surveys, body, len, time(NULL), &job->r,
+	    &e) == -1) {
+		free(job);
+		return http_reply_error(r, e.status, e.code, e.field,
+		    e.message);
+	}
+	job->done = job_done;
+	job->arg = r;
+	http_request_set_state(r, job, job_free);
+	/* Park first: the writer may finish before store_submit returns. */
+	http_request_suspend(r);
+	store_submit(app->store, job);
+	return HTTP_SUSPENDED;
+}
+
+int
+api_response_finish(struct app *app, struct http_request *r)
+{
+	struct store_job *job = http_request_state(r);
+
+	(void)app;
+	switch (job->result) {
+	case STORE_INSERTED:
+		http_reply_json(r, json_pack("{s:s}", "id", job->id));
+		return 201;
+	case STORE_DUPLICATE:
+		http_reply_json(r, json_pack("{s:s}", "id", job->id));
+		return 200;
+	case STORE_SHUTTING_DOWN:
+		http_reply_header(r, "Retry-After", "5");
+		return http_reply_error(r, 503, "shutting_down", NULL,
+		    "the server is restarting; try again in a moment");
+	default:
+		http_reply_header(r, "Retry-After", "30");
+		return http_reply_error(r, 503, "storage_unavailable", NULL,
+		    "the response could not be saved; try again later");
+	}
+}

@@ -1,0 +1,745 @@
+/*
+ * http.c — libmicrohttpd, the route table and the one dispatcher that turns
+ * a handler's status into a response.
+ *
+ * Two libmicrohttpd habits shape this file.  A response queued on the very
+ * first call for a request costs keep-alive, so every request first stores
+ * its state and answers on a later call.  One epoll thread can stall with
+ * many connections, so the daemon runs a small thread pool.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "http.h"
+#include "log.h"
+#include "util.h"
+
+#define HTTP_MAX_HEADERS	8
+#define RATE_SLOTS		4096
+#define RATE_PROBE		8
+#define HTTP_DISCARD_MAX	(1024 * 1024)
+
+struct rate_slot {
+	uint64_t	key;
+	double		tokens;
+	double		last;
+};
+
+struct http {
+	struct MHD_Daemon	*daemon;
+	struct app		*app;
+	unsigned		 port;
+	int			 tls;
+	char			*cert, *key;
+	char			*trusted_proxy;
+	unsigned		 rate_per_min;
+	unsigned char		 rate_secret[crypto_shorthash_KEYBYTES];
+	pthread_mutex_t		 rate_mtx;
+	struct rate_slot	*rate;
+
+	pthread_mutex_t		 mtx;
+	pthread_cond_t		 idle;
+	unsigned		 inflight;
+	int			 closing;
+};
+
+typedef int (*http_handler)(struct app *, struct http_request *);
+
+struct route {
+	const char	*method;
+	const char	*path;
+	int		 prefix;	/* path is a prefix; the rest is the tail */
+	http_handler	 handler;
+	http_handler	 finish;	/* after a suspended handler resumes */
+};
+
+static const struct route routes[] = {
+	{ "GET",  "/healthz",		0, api_healthz, NULL },
+	{ "GET",  "/api/surveys",	0, api_surveys_list, NULL },
+	{ "GET",  "/api/surveys/",	1, api_survey_get, NULL },
+	{ "POST", "/api/responses",	0, api_response_post,
+	    api_response_finish },
+	{ "GET",  "/s/",		1, web_phone_page, NULL },
+	{ "GET",  "/kiosk/",		1, web_kiosk_page, NULL },
+	{ "GET",  "/i/",		1, web_invite_page, NULL },
+	{ "GET",  "/assets/",		1, web_asset, NULL },
+};
+
+struct http_request {
+	struct http		*h;
+	struct MHD_Connection	*conn;
+	const struct route	*route;
+	const char		*method;
+	const char		*url;
+	const char		*tail;
+	struct buf		 body;
+	int			 too_large;
+	size_t			 discarded;	/* body bytes seen */
+	int			 counted;	/* in h->inflight */
+	int			 suspended;
+	int			 resumed;
+	struct timespec		 start;
+
+	void			*state;
+	void			(*state_free)(void *);
+
+	int			 status;
+	const char		*ctype;
+	char			*data;
+	size_t			 len;
+	int			 persistent;	/* data is not ours */
+	const char		*hname[HTTP_MAX_HEADERS];
+	char			*hvalue[HTTP_MAX_HEADERS];
+	size_t			 nheaders;
+};
+
+static const char csp[] = "default-src 'self'; img-src 'self' data:; "
+	"base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+const char *
+http_request_method(const struct http_request *r)
+{
+	return r->method;
+}
+
+const char *
+http_request_path(const struct http_request *r)
+{
+	return r->url;
+}
+
+const char *
+http_request_tail(const struct http_request *r)
+{
+	return r->tail;
+}
+
+const char *
+http_request_query(const struct http_request *r, const char *key)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND,
+	    key);
+}
+
+const char *
+http_request_header(const struct http_request *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+const char *
+http_request_body(const struct http_request *r, size_t *len)
+{
+	*len = r->body.len;
+	return r->body.data ? r->body.data : "";
+}
+
+int
+http_request_is_tls(const struct http_request *r)
+{
+	return r->h->tls;
+}
+
+void
+http_request_set_state(struct http_request *r, void *state,
+    void (*fn)(void *))
+{
+	r->state = state;
+	r->state_free = fn;
+}
+
+void *
+http_request_state(const struct http_request *r)
+{
+	return r->state;
+}
+
+void
+http_request_suspend(struct http_request *r)
+{
+	r->suspended = 1;
+	MHD_suspend_connection(r->conn);
+}
+
+void
+http_request_resume(struct http_request *r)
+{
+	r->resumed = 1;
+	MHD_resume_connection(r->conn);
+}
+
+static void
+reply_clear(struct http_request *r)
+{
+	if (!r->persistent)
+		free(r->data);
+	r->data = NULL;
+	r->len = 0;
+}
+
+void
+http_reply_data(struct http_request *r, const char *ctype, const void *data,
+    size_t len, int copy)
+{
+	reply_clear(r);
+	r->ctype = ctype;
+	r->persistent = !copy;
+	r->data = copy ? xstrndup(data, len) : (char *)(uintptr_t)data;
+	r->len = len;
+}
+
+void
+http_reply_text(struct http_request *r, const char *ctype, char *data,
+    size_t len)
+{
+	reply_clear(r);
+	r->ctype = ctype;
+	r->persistent = 0;
+	r->data = data;
+	r->len = len;
+}
+
+void
+http_reply_json(struct http_request *r, json_t *obj)
+{
+	char *s = json_dumps(obj, JSON_COMPACT);
+
+	json_decref(obj);
+	if (s == NULL)
+		s = xstrdup("{}");
+	http_reply_text(r, "application/json; charset=utf-8", s, strlen(s));
+}
+
+int
+http_reply_error(struct http_request *r, int status, const char *code,
+    const char *field, const char *message)
+{
+	json_t *o = json_pack("{s:s, s:s}", "error", code, "message", message);
+
+	if (o == NULL)
+		o = json_pack("{s:s, s:s}", "error", code, "message",
+		    "(unprintable message)");
+	if (field != NULL && *field != '\0')
+		json_object_set_new(o, "field", json_string(field));
+	http_reply_json(r, o);
+	return status;
+}
+
+void
+http_reply_header(struct http_request *r, const char *name, const char *value)
+{
+	if (r->nheaders == HTTP_MAX_HEADERS)
+		return;
+	r->hname[r->nheaders] = name;
+	r->hvalue[r->nheaders++] = xstrdup(value);
+}
+
+/* The client's address as text; through a trusted proxy, its XFF entry. */
+static void
+client_address(struct http_request *r, char *out, size_t outlen)
+{
+	const union MHD_ConnectionInfo *ci;
+	const struct sockaddr *sa;
+	const char *xff, *last;
+
+	snprintf(out, outlen, "unknown");
+	ci = MHD_get_connection_info(r->conn,
+	    MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci == NULL || ci->client_addr == NULL)
+		return;
+	sa = ci->client_addr;
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)
+		    (const void *)sa)->sin_addr, out, (socklen_t)outlen);
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)
+		    (const void *)sa)->sin6_addr, out, (socklen_t)outlen);
+	if (r->h->trusted_proxy == NULL ||
+	    strcmp(out, r->h->trusted_proxy) != 0)
+		return;
+	xff = http_request_header(r, "X-Forwarded-For");
+	if (xff == NULL)
+		return;
+	last = strrchr(xff, ',');
+	last = last ? last + 1 : xff;
+	while (*last == ' ')
+		last++;
+	if (*last != '\0' && strlen(last) < outlen)
+		snprintf(out, outlen, "%s", last);
+}
+
+static double
+now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+unsigned
+http_request_throttle(struct http_request *r)
+{
+	struct http *h = r->h;
+	char addr[INET6_ADDRSTRLEN + 1];
+	unsigned char key[crypto_shorthash_BYTES];
+	double now, rate, cap;
+	struct rate_slot *slot = NULL, *oldest = NULL;
+	uint64_t k;
+	unsigned wait = 0;
+	size_t i;
+
+	if (h->rate_per_min == 0)
+		return 0;
+	client_address(r, addr, sizeof(addr));
+	/* A keyed hash: the table never holds an address itself. */
+	crypto_shorthash(key, (const unsigned char *)addr, strlen(addr),
+	    h->rate_secret);
+	memcpy(&k, key, sizeof(k));
+	k |= 1;
+	cap = h->rate_per_min;
+	rate = cap / 60.0;
+	now = now_seconds();
+	pthread_mutex_lock(&h->rate_mtx);
+	for (i = 0; i < RATE_PROBE; i++) {
+		struct rate_slot *s = &h->rate[(k + i) % RATE_SLOTS];
+
+		if (s->key == k) {
+			slot = s;
+			break;
+		}
+		if (oldest == NULL || s->last < oldest->last)
+			oldest = s;
+	}
+	if (slot == NULL) {
+		slot = oldest;
+		slot->key = k;
+		slot->tokens = cap;
+		slot->last = now;
+	}
+	slot->tokens += (now - slot->last) * rate;
+	if (slot->tokens > cap)
+		slot->tokens = cap;
+	slot->last = now;
+	if (slot->tokens >= 1.0)
+		slot->tokens -= 1.0;
+	else
+		wait = (unsigned)((1.0 - slot->tokens) / rate) + 1;
+	pthread_mutex_unlock(&h->rate_mtx);
+	return wait;
+}
+
+static const char *
+reason(int status)
+{
+	const char *s = MHD_get_reason_phrase_for((unsigned)status);
+
+	return s ? s : "";
+}
+
+static enum MHD_Result
+send_reply(struct http_request *r, int status)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	const char *ctype = r->ctype;
+	size_t i;
+
+	if (r->data == NULL) {
+		http_reply_error(r, status, status == 404 ? "not_found" :
+		    "error", NULL, reason(status));
+		ctype = r->ctype;
+	}
+	resp = MHD_create_response_from_buffer(r->len, r->data,
+	    r->persistent ? MHD_RESPMEM_PERSISTENT : MHD_RESPMEM_MUST_FREE);
+	if (resp == NULL)
+		return MHD_NO;
+	if (!r->persistent)
+		r->data = NULL;	/* the response owns it now */
+	MHD_add_response_header(resp, "Content-Type", ctype);
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+	if (strncmp(ctype, "text/html", 9) == 0) {
+		MHD_add_response_header(resp, "Content-Security-Policy", csp);
+		MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+	}
+	if (r->h->tls)
+		MHD_add_response_header(resp, "Strict-Transport-Security",
+		    "max-age=31536000");
+	for (i = 0; i < r->nheaders; i++)
+		MHD_add_response_header(resp, r->hname[i], r->hvalue[i]);
+	ret = MHD_queue_response(r->conn, (unsigned)status, resp);
+	MHD_destroy_response(resp);
+	if (status >= 500)
+		log_warnx("%s %s: %d", r->method, r->route ? r->route->path :
+		    "(no route)", status);
+	else
+		log_debug("%s %s: %d", r->method, r->route ? r->route->path :
+		    "(no route)", status);
+	return ret;
+}
+
+static const struct route *
+route_find(const char *method, const char *url, int *method_ok)
+{
+	size_t i;
+
+	*method_ok = 0;
+	for (i = 0; i < KB_NELEM(routes); i++) {
+		const struct route *rt = &routes[i];
+		size_t n = strlen(rt->path);
+
+		if (rt->prefix ? strncmp(url, rt->path, n) != 0 :
+		    strcmp(url, rt->path) != 0)
+			continue;
+		if (strcmp(method, rt->method) == 0 ||
+		    (strcmp(method, "HEAD") == 0 &&
+		    strcmp(rt->method, "GET") == 0)) {
+			*method_ok = 1;
+			return rt;
+		}
+		*method_ok = -1;
+	}
+	return NULL;
+}
+
+/* Counts a request as in flight unless the server is closing. */
+static int
+inflight_enter(struct http *h)
+{
+	int ok;
+
+	pthread_mutex_lock(&h->mtx);
+	ok = !h->closing;
+	if (ok)
+		h->inflight++;
+	pthread_mutex_unlock(&h->mtx);
+	return ok;
+}
+
+static void
+inflight_leave(struct http *h)
+{
+	pthread_mutex_lock(&h->mtx);
+	if (--h->inflight == 0)
+		pthread_cond_broadcast(&h->idle);
+	pthread_mutex_unlock(&h->mtx);
+}
+
+static int
+dispatch(struct http_request *r)
+{
+	int method_ok;
+	unsigned long long clen;
+	const char *cl;
+
+	r->route = route_find(r->method, r->url, &method_ok);
+	if (r->route == NULL) {
+		if (method_ok == -1) {
+			http_reply_header(r, "Allow", "GET, HEAD, POST");
+			return http_reply_error(r, 405, "method_not_allowed",
+			    NULL, "this method is not allowed here");
+		}
+		return http_reply_error(r, 404, "not_found", NULL,
+		    "there is nothing at this address");
+	}
+	if (r->too_large)
+		return http_reply_error(r, 413, "too_large", NULL,
+		    "the request body is larger than 64 KiB");
+	cl = http_request_header(r, "Content-Length");
+	if (cl != NULL && sscanf(cl, "%llu", &clen) == 1 &&
+	    clen > HTTP_BODY_MAX)
+		return http_reply_error(r, 413, "too_large", NULL,
+		    "the request body is larger than 64 KiB");
+	r->tail = r->url + strlen(r->route->path);
+	if (r->route->prefix && (*r->tail == '\0' ||
+	    strchr(r->tail, '/') != NULL))
+		return http_reply_error(r, 404, "not_found", NULL,
+		    "there is nothing at this address");
+	return r->route->handler(r->h->app, r);
+}
+
+static enum MHD_Result
+on_request(void *cls, struct MHD_Connection *conn, const char *url,
+    const char *method, const char *version, const char *upload,
+    size_t *upload_size, void **con_cls)
+{
+	struct http *h = cls;
+	struct http_request *r = *con_cls;
+	int status;
+
+	(void)version;
+	if (r == NULL) {
+		const char *cl;
+		unsigned long long clen;
+
+		r = xcalloc(1, sizeof(*r));
+		r->h = h;
+		r->conn = conn;
+		r->method = method;
+		r->url = url;
+		clock_gettime(CLOCK_MONOTONIC, &r->start);
+		buf_init(&r->body, HTTP_BODY_MAX);
+		r->counted = inflight_enter(h);
+		*con_cls = r;
+		/* Refuse an oversized body before reading any of it. */
+		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+		    "Content-Length");
+		if (cl != NULL && sscanf(cl, "%llu", &clen) == 1 &&
+		    clen > HTTP_BODY_MAX) {
+			/*
+			 * Answered before the body is read; the connection
+			 * closes, which is what an oversized upload deserves.
+			 */
+			r->too_large = 1;
+			status = http_reply_error(r, 413, "too_large", NULL,
+			    "the request body is larger than 64 KiB");
+			return send_reply(r, status);
+		}
+		return MHD_YES;
+	}
+	if (*upload_size > 0) {
+		/* A chunked body has no length up front: count as it comes. */
+		r->discarded += *upload_size;
+		if (!r->too_large) {
+			buf_append(&r->body, upload, *upload_size);
+			if (buf_failed(&r->body)) {
+				r->too_large = 1;
+				buf_free(&r->body);
+			}
+		}
+		*upload_size = 0;
+		if (r->discarded > HTTP_DISCARD_MAX)
+			return MHD_NO;
+		return MHD_YES;
+	}
+	if (r->too_large) {
+		r->tail = NULL;
+		r->route = NULL;
+		status = http_reply_error(r, 413, "too_large", NULL,
+		    "the request body is larger than 64 KiB");
+		return send_reply(r, status);
+	}
+	if (r->resumed) {
+		r->resumed = 0;
+		r->suspended = 0;
+		status = r->route->finish(h->app, r);
+		return send_reply(r, status);
+	}
+	if (r->suspended)
+		return MHD_YES;
+	if (!r->counted) {
+		http_reply_header(r, "Connection", "close");
+		status = http_reply_error(r, 503, "shutting_down", NULL,
+		    "the server is restarting; try again in a moment");
+		return send_reply(r, status);
+	}
+	status = dispatch(r);
+	if (status == HTTP_SUSPENDED)
+		return MHD_YES;
+	return send_reply(r, status);
+}
+
+static void
+on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct http *h = cls;
+	struct http_request *r = *con_cls;
+	size_t i;
+
+	(void)conn;
+	(void)toe;
+	if (r == NULL)
+		return;
+	if (r->state_free != NULL)
+		r->state_free(r->state);
+	reply_clear(r);
+	for (i = 0; i < r->nheaders; i++)
+		free(r->hvalue[i]);
+	buf_free(&r->body);
+	if (r->counted)
+		inflight_leave(h);
+	free(r);
+	*con_cls = NULL;
+}
+
+static void
+on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char line[512];
+	size_t n;
+
+	(void)cls;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	n = strlen(line);
+	while (n > 0 && line[n - 1] == '\n')
+		line[--n] = '\0';
+	log_warnx("http: %s", line);
+}
+
+static char *
+slurp(const char *path, char *err, size_t errlen)
+{
+	char chunk[4096];
+	struct buf b;
+	FILE *fp;
+	size_t n;
+
+	fp = fopen(path, "rb");
+	if (fp == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	buf_init(&b, 1024 * 1024);
+	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
+		buf_append(&b, chunk, n);
+	fclose(fp);
+	if (buf_failed(&b) || b.len == 0) {
+		snprintf(err, errlen, "%s: empty or larger than 1 MiB", path);
+		buf_free(&b);
+		return NULL;
+	}
+	return buf_release(&b, NULL);
+}
+
+int
+http_start(const struct http_options *o, struct app *app, struct http **out,
+    char *err, size_t errlen)
+{
+	struct sockaddr_storage ss;
+	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+	const union MHD_DaemonInfo *di;
+	unsigned flags;
+	struct http *h;
+
+	*out = NULL;
+	memset(&ss, 0, sizeof(ss));
+	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+	    MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG | MHD_USE_ITC;
+	if (inet_pton(AF_INET, o->bind, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((uint16_t)o->port);
+	} else if (inet_pton(AF_INET6, o->bind, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((uint16_t)o->port);
+		flags |= MHD_USE_IPv6;
+	} else {
+		snprintf(err, errlen, "--bind: '%s' is not an IPv4 or IPv6 "
+		    "address", o->bind);
+		return -1;
+	}
+	h = xcalloc(1, sizeof(*h));
+	h->app = app;
+	h->rate_per_min = o->rate_per_min;
+	h->rate = xcalloc(RATE_SLOTS, sizeof(*h->rate));
+	crypto_shorthash_keygen(h->rate_secret);
+	h->trusted_proxy = o->trusted_proxy ? xstrdup(o->trusted_proxy) : NULL;
+	pthread_mutex_init(&h->rate_mtx, NULL);
+	pthread_mutex_init(&h->mtx, NULL);
+	pthread_cond_init(&h->idle, NULL);
+	if ((o->tls_cert == NULL) != (o->tls_key == NULL)) {
+		snprintf(err, errlen, "--tls-cert and --tls-key go together");
+		goto fail;
+	}
+	if (o->tls_cert != NULL) {
+		h->cert = slurp(o->tls_cert, err, errlen);
+		if (h->cert == NULL)
+			goto fail;
+		h->key = slurp(o->tls_key, err, errlen);
+		if (h->key == NULL)
+			goto fail;
+		h->tls = 1;
+		flags |= MHD_USE_TLS;
+	}
+	h->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h,
+	    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, h,
+	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+	    MHD_OPTION_THREAD_POOL_SIZE, o->threads ? o->threads : 2,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)4000,
+	    MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+	    h->tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, h->cert,
+	    MHD_OPTION_HTTPS_MEM_KEY, h->key,
+	    MHD_OPTION_END);
+	if (h->daemon == NULL) {
+		snprintf(err, errlen, "cannot listen on %s port %u (in use, "
+		    "not permitted, or a bad certificate)", o->bind, o->port);
+		goto fail;
+	}
+	di = MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_BIND_PORT);
+	h->port = di ? di->port : o->port;
+	*out = h;
+	return 0;
+fail:
+	http_stop(h, 0);
+	return -1;
+}
+
+unsigned
+http_port(const struct http *h)
+{
+	return h->port;
+}
+
+void
+http_stop(struct http *h, unsigned wait_ms)
+{
+	struct timespec deadline;
+	int listen_fd;
+
+	if (h == NULL)
+		return;
+	if (h->daemon != NULL) {
+		listen_fd = MHD_quiesce_daemon(h->daemon);
+		if (listen_fd >= 0)
+			close(listen_fd);
+		/*
+		 * Requests already running (and those parked on the writer)
+		 * finish; then new requests on open connections are refused.
+		 */
+		clock_gettime(CLOCK_REALTIME, &deadline);
+		deadline.tv_sec += wait_ms / 1000;
+		deadline.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
+		if (deadline.tv_nsec >= 1000000000L) {
+			deadline.tv_sec++;
+			deadline.tv_nsec -= 1000000000L;
+		}
+		pthread_mutex_lock(&h->mtx);
+		h->closing = 1;
+		while (h->inflight > 0)
+			if (pthread_cond_timedwait(&h->idle, &h->mtx,
+			    &deadline) == ETIMEDOUT)
+				break;
+		if (h->inflight > 0)
+			log_warnx("http: %u requests still running at "
+			    "shutdown", h->inflight);
+		pthread_mutex_unlock(&h->mtx);
+		MHD_stop_daemon(h->daemon);
+	}
+	pthread_mutex_destroy(&h->rate_mtx);
+	pthread_mutex_destroy(&h->mtx);
+	pthread_cond_destroy(&h->idle);
+	free(h->rate);
+	free(h->trusted_proxy);
+	if (h->key != NULL)
+		sodium_memzero(h->key, strlen(h->key));
+	free(h->key);
+	free(h->cert);
+	free(h);
+}

@@ -1,0 +1,234 @@
+/*
+ * response.c — request → validate → the stored row.
+ */
+#include <jansson.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "redact.h"
+#include "response.h"
+#include "util.h"
+
+#define RESPONSE_JSON_FLAGS	(JSON_REJECT_DUPLICATES)
+
+static int __attribute__((format(printf, 5, 6)))
+fail(struct response_error *e, int status, const char *code,
+    const char *field, const char *fmt, ...)
+{
+	va_list ap;
+
+	e->status = status;
+	e->code = code;
+	snprintf(e->field, sizeof(e->field), "%s", field ? field : "");
+	va_start(ap, fmt);
+	vsnprintf(e->message, sizeof(e->message), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+void
+response_week(time_t t, char out[9])
+{
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	if (strftime(out, 9, "%G-W%V", &tm) != 8)
+		snprintf(out, 9, "0000-W00");
+}
+
+static const char *
+str_field(json_t *body, const char *key)
+{
+	return json_string_value(json_object_get(body, key));
+}
+
+static int
+submission_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n < 8 || n > 64)
+		return 0;
+	for (; *s != '\0'; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		    (*s >= '0' && *s <= '9') || *s == '-' || *s == '_'))
+			return 0;
+	return 1;
+}
+
+/*
+ * The answers as stored: in definition order, free text redacted and
+ * trimmed; a blank text or a null answer is left out.
+ */
+static char *
+normalise(const struct survey *s, json_t *answers)
+{
+	json_t *out = json_object();
+	char *res;
+	size_t i;
+
+	for (i = 0; i < s->nquestions; i++) {
+		const struct survey_question *q = &s->questions[i];
+		json_t *a = json_object_get(answers, q->id);
+
+		if (a == NULL || json_is_null(a))
+			continue;
+		if (q->type == SURVEY_Q_TEXT) {
+			const char *t = json_string_value(a);
+			size_t n = json_string_length(a);
+			char *red;
+
+			while (n > 0 && strchr(" \t\r\n", *t) != NULL) {
+				t++;
+				n--;
+			}
+			while (n > 0 && strchr(" \t\r\n", t[n - 1]) != NULL)
+				n--;
+			if (n == 0)
+				continue;
+			red = redact_text(t, n, NULL);
+			json_object_set_new(out, q->id, json_string(red));
+			free(red);
+		} else {
+			json_object_set(out, q->id, a);
+		}
+	}
+	res = json_dumps(out, JSON_COMPACT);
+	json_decref(out);
+	return res;
+}
+
+int
+response_prepare(const struct survey_set *set, const char *body, size_t len,
+    time_t now, struct store_response *out, struct response_error *e)
+{
+	static const char *const keys[] = { "survey", "version", "channel",
+	    "location", "lang", "submission_id", "token", "answers", NULL };
+	static const char *const channels[] = { "qr", "kiosk", "sms", "web",
+	    NULL };
+	const struct survey *s;
+	const char *sid, *ch, *loc, *lang, *key, *field;
+	const char *const *k;
+	json_t *j, *v, *ver;
+	json_error_t jerr;
+	char msg[200];
+	char *answers;
+	int rc = -1;
+
+	j = json_loadb(body, len, RESPONSE_JSON_FLAGS, &jerr);
+	if (j == NULL)
+		return fail(e, 400, "bad_json", NULL, "malformed JSON at line "
+		    "%d, column %d: %s", jerr.line, jerr.column, jerr.text);
+	if (!json_is_object(j)) {
+		fail(e, 400, "bad_json", NULL, "a response must be a JSON "
+		    "object");
+		goto out;
+	}
+	json_object_foreach(j, key, v) {
+		for (k = keys; *k != NULL; k++)
+			if (strcmp(*k, key) == 0)
+				break;
+		if (*k == NULL) {
+			fail(e, 422, "unknown_field", "", "unknown field "
+			    "'%.64s'", key);
+			goto out;
+		}
+	}
+	sid = str_field(j, "survey");
+	if (sid == NULL) {
+		fail(e, 422, "invalid", "survey", "'survey' must be a survey "
+		    "id");
+		goto out;
+	}
+	if (survey_set_find(set, sid, 0) == NULL) {
+		fail(e, 404, "unknown_survey", "survey", "there is no survey "
+		    "'%.48s'", sid);
+		goto out;
+	}
+	ver = json_object_get(j, "version");
+	if (!json_is_integer(ver)) {
+		fail(e, 422, "invalid", "version", "'version' must be the "
+		    "survey's version number");
+		goto out;
+	}
+	s = survey_set_find(set, sid, json_integer_value(ver));
+	if (s == NULL || json_integer_value(ver) <= 0) {
+		fail(e, 422, "unknown_version", "version", "survey '%s' has no "
+		    "version %lld", sid, (long long)json_integer_value(ver));
+		goto out;
+	}
+	ch = str_field(j, "channel");
+	for (k = channels; ch != NULL && *k != NULL; k++)
+		if (strcmp(*k, ch) == 0)
+			break;
+	if (ch == NULL || *k == NULL) {
+		fail(e, 422, "invalid", "channel", "'channel' must be qr, "
+		    "kiosk, sms or web");
+		goto out;
+	}
+	loc = str_field(j, "location");
+	if (loc == NULL || survey_set_location(set, loc) == NULL) {
+		fail(e, 422, "unknown_location", "location", "'location' must "
+		    "be one of the locations in locations.json");
+		goto out;
+	}
+	v = json_object_get(j, "lang");
+	lang = v ? json_string_value(v) : s->languages[0];
+	if (lang == NULL || !survey_has_language(s, lang)) {
+		fail(e, 422, "invalid", "lang", "'lang' must be one of the "
+		    "survey's languages");
+		goto out;
+	}
+	v = json_object_get(j, "submission_id");
+	if (!json_is_string(v) || !submission_valid(json_string_value(v))) {
+		fail(e, 422, "invalid", "submission_id", "'submission_id' must "
+		    "be 8 to 64 letters, digits, '-' or '_' (a UUID)");
+		goto out;
+	}
+	if (strcmp(ch, "sms") == 0) {
+		fail(e, 422, "invalid", "channel", "SMS invitations are not "
+		    "enabled on this server");
+		goto out;
+	}
+	if (json_object_get(j, "token") != NULL) {
+		fail(e, 422, "invalid", "token", "'token' belongs only to "
+		    "channel sms");
+		goto out;
+	}
+	if (survey_answers_validate(s, json_object_get(j, "answers"), &field,
+	    msg, sizeof(msg)) == -1) {
+		fail(e, 422, "invalid_answer", field, "%s", msg);
+		goto out;
+	}
+	answers = normalise(s, json_object_get(j, "answers"));
+	if (answers == NULL) {
+		fail(e, 422, "invalid_answer", "answers", "the answers could "
+		    "not be stored");
+		goto out;
+	}
+	memset(out, 0, sizeof(*out));
+	snprintf(out->survey, sizeof(out->survey), "%s", s->id);
+	out->version = s->version;
+	snprintf(out->channel, sizeof(out->channel), "%s", ch);
+	snprintf(out->location, sizeof(out->location), "%s", loc);
+	snprintf(out->lang, sizeof(out->lang), "%s", lang);
+	response_week(now, out->week);
+	out->answers = answers;
+	sid = json_string_value(json_object_get(j, "submission_id"));
+	crypto_generichash(out->submission, sizeof(out->submission),
+	    (const unsigned char *)sid, strlen(sid), NULL, 0);
+	rc = 0;
+out:
+	json_decref(j);
+	return rc;
+}
+
+void
+response_clear(struct store_response *r)
+{
+	free(r->answers);
+	r->answers = NULL;
+}

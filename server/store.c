@@ -1,0 +1,556 @@
+/*
+ * store.c — every SQL statement of Klankbord, the schema migrations and the
+ * group-commit writer.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "store.h"
+#include "util.h"
+
+#define STORE_BATCH_MAX		4096
+#define STORE_BUSY_MS		5000
+
+struct store {
+	sqlite3			*db;
+	char			*path;
+	sqlite3_stmt		*ins_response;
+	sqlite3_stmt		*sel_submission;
+
+	pthread_t		 writer;
+	int			 writer_running;
+	pthread_mutex_t		 mtx;
+	pthread_cond_t		 cond;
+	struct store_job	*head, *tail;
+	size_t			 pending;
+	int			 stopping;
+};
+
+/*
+ * Each entry moves the schema one version up; PRAGMA user_version holds
+ * how many have run.  Never edit an entry that has shipped: add one.
+ *
+ * responses has no column that could identify a respondent: no address,
+ * agent, cookie, phone, token, day or time; its id is random, so rows do
+ * not reveal the order of arrival.  submission is a hash of the client's
+ * random submission id, for idempotent retries.
+ */
+static const char *const migrations[] = {
+	/* 1 */
+	"CREATE TABLE survey_versions ("
+	"  survey TEXT NOT NULL,"
+	"  version INTEGER NOT NULL,"
+	"  fingerprint TEXT NOT NULL,"
+	"  definition TEXT NOT NULL,"
+	"  PRIMARY KEY (survey, version)) WITHOUT ROWID;"
+	"CREATE TABLE responses ("
+	"  id INTEGER PRIMARY KEY,"
+	"  survey TEXT NOT NULL,"
+	"  version INTEGER NOT NULL,"
+	"  channel TEXT NOT NULL,"
+	"  location TEXT NOT NULL,"
+	"  lang TEXT NOT NULL,"
+	"  week TEXT NOT NULL,"
+	"  answers TEXT NOT NULL,"
+	"  submission BLOB NOT NULL UNIQUE);"
+	"CREATE INDEX responses_survey_week ON responses (survey, week);",
+};
+
+static const char sql_ins_response[] =
+	"INSERT INTO responses (id, survey, version, channel, location, lang,"
+	" week, answers, submission) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+	" ON CONFLICT (submission) DO NOTHING";
+static const char sql_sel_submission[] =
+	"SELECT id FROM responses WHERE submission = ?";
+static const char sql_sel_version[] =
+	"SELECT fingerprint FROM survey_versions WHERE survey = ? AND"
+	" version = ?";
+static const char sql_ins_version[] =
+	"INSERT INTO survey_versions (survey, version, fingerprint, definition)"
+	" VALUES (?, ?, ?, ?)";
+static const char sql_all_versions[] =
+	"SELECT survey, version, definition FROM survey_versions"
+	" ORDER BY survey, version";
+
+int
+store_schema_version(void)
+{
+	return (int)KB_NELEM(migrations);
+}
+
+static int
+exec_sql(sqlite3 *db, const char *sql, char *err, size_t errlen)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		snprintf(err, errlen, "%s", msg ? msg : sqlite3_errmsg(db));
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+user_version(sqlite3 *db, int *v)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*v = sqlite3_column_int(st, 0);
+		rc = 0;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int
+migrate(struct store *st, char *err, size_t errlen)
+{
+	char sql[64], why[512];
+	int v, target = store_schema_version();
+
+	if (user_version(st->db, &v) == -1) {
+		snprintf(err, errlen, "%s: not a database Klankbord can read: "
+		    "%s", st->path, sqlite3_errmsg(st->db));
+		return -1;
+	}
+	if (v > target) {
+		snprintf(err, errlen, "%s: schema version %d is newer than "
+		    "this klankbord understands (%d); run a newer klankbord "
+		    "or restore a backup", st->path, v, target);
+		return -1;
+	}
+	for (; v < target; v++) {
+		if (exec_sql(st->db, "BEGIN IMMEDIATE", why, sizeof(why)) == -1)
+			goto fail;
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v + 1);
+		if (exec_sql(st->db, migrations[v], why, sizeof(why)) == -1 ||
+		    exec_sql(st->db, sql, why, sizeof(why)) == -1 ||
+		    exec_sql(st->db, "COMMIT", why, sizeof(why)) == -1) {
+			char ignore[64];
+
+			(void)exec_sql(st->db, "ROLLBACK", ignore,
+			    sizeof(ignore));
+			goto fail;
+		}
+		log_info("database schema upgraded to version %d", v + 1);
+	}
+	return 0;
+fail:
+	snprintf(err, errlen, "%s: upgrading the schema to version %d "
+	    "failed: %s", st->path, v + 1, why);
+	return -1;
+}
+
+int
+store_open(const char *path, struct store **out, char *err, size_t errlen)
+{
+	struct store *st;
+
+	*out = NULL;
+	if (sodium_init() < 0) {
+		snprintf(err, errlen, "libsodium failed to initialise");
+		return -1;
+	}
+	st = xcalloc(1, sizeof(*st));
+	st->path = xstrdup(path);
+	pthread_mutex_init(&st->mtx, NULL);
+	pthread_cond_init(&st->cond, NULL);
+	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: cannot open database: %s", path,
+		    st->db ? sqlite3_errmsg(st->db) : "out of memory");
+		goto fail;
+	}
+	sqlite3_busy_timeout(st->db, STORE_BUSY_MS);
+	sqlite3_extended_result_codes(st->db, 1);
+	/*
+	 * WAL with synchronous=FULL: a commit is on disk when COMMIT returns.
+	 * secure_delete overwrites deleted content, so erased data does not
+	 * linger in free pages.
+	 */
+	if (exec_sql(st->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+	    " PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON;", err,
+	    errlen) == -1) {
+		char why[256];
+
+		snprintf(why, sizeof(why), "%s", err);
+		snprintf(err, errlen, "%s: %s", path, why);
+		goto fail;
+	}
+	if (migrate(st, err, errlen) == -1)
+		goto fail;
+	if (sqlite3_prepare_v2(st->db, sql_ins_response, -1, &st->ins_response,
+	    NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(st->db, sql_sel_submission, -1,
+	    &st->sel_submission, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(st->db));
+		goto fail;
+	}
+	*out = st;
+	return 0;
+fail:
+	store_close(st);
+	return -1;
+}
+
+int
+store_survey_version_check(struct store *st, const char *id,
+    long long version, const char *fingerprint, const char *def_json,
+    char *err, size_t errlen)
+{
+	sqlite3_stmt *sel = NULL, *ins = NULL;
+	int rc = -1, step;
+
+	if (sqlite3_prepare_v2(st->db, sql_sel_version, -1, &sel, NULL) !=
+	    SQLITE_OK)
+		goto dberr;
+	sqlite3_bind_text(sel, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(sel, 2, version);
+	step = sqlite3_step(sel);
+	if (step == SQLITE_ROW) {
+		const unsigned char *fp = sqlite3_column_text(sel, 0);
+
+		if (fp == NULL || strcmp((const char *)fp, fingerprint) != 0) {
+			snprintf(err, errlen, "survey '%s' version %lld: its "
+			    "questions differ from the ones stored for that "
+			    "version; give the changed survey a new "
+			    "\"version\"", id, version);
+			goto out;
+		}
+		rc = 0;
+		goto out;
+	}
+	if (step != SQLITE_DONE)
+		goto dberr;
+	if (sqlite3_prepare_v2(st->db, sql_ins_version, -1, &ins, NULL) !=
+	    SQLITE_OK)
+		goto dberr;
+	sqlite3_bind_text(ins, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(ins, 2, version);
+	sqlite3_bind_text(ins, 3, fingerprint, -1, SQLITE_STATIC);
+	sqlite3_bind_text(ins, 4, def_json, -1, SQLITE_STATIC);
+	if (sqlite3_step(ins) != SQLITE_DONE)
+		goto dberr;
+	log_info("survey %s version %lld registered", id, version);
+	rc = 0;
+	goto out;
+dberr:
+	snprintf(err, errlen, "%s: %s", st->path, sqlite3_errmsg(st->db));
+out:
+	sqlite3_finalize(sel);
+	sqlite3_finalize(ins);
+	return rc;
+}
+
+int
+store_survey_versions_foreach(struct store *st,
+    int (*fn)(const char *, long long, const char *, void *), void *arg)
+{
+	sqlite3_stmt *sel = NULL;
+	int rc = -1, step;
+
+	if (sqlite3_prepare_v2(st->db, sql_all_versions, -1, &sel, NULL) !=
+	    SQLITE_OK)
+		return -1;
+	while ((step = sqlite3_step(sel)) == SQLITE_ROW) {
+		const char *id = (const char *)sqlite3_column_text(sel, 0);
+		const char *def = (const char *)sqlite3_column_text(sel, 2);
+
+		if (id == NULL || def == NULL)
+			continue;
+		if (fn(id, sqlite3_column_int64(sel, 1), def, arg) == -1)
+			goto out;
+	}
+	rc = step == SQLITE_DONE ? 0 : -1;
+out:
+	sqlite3_finalize(sel);
+	return rc;
+}
+
+/* A random positive 63-bit id, so ids do not follow arrival order. */
+static sqlite3_int64
+random_id(void)
+{
+	sqlite3_int64 id;
+
+	do {
+		randombytes_buf(&id, sizeof(id));
+		id &= INT64_MAX;
+	} while (id == 0);
+	return id;
+}
+
+static void
+bind_response(sqlite3_stmt *s, const struct store_response *r,
+    sqlite3_int64 id)
+{
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_text(s, 2, r->survey, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, r->version);
+	sqlite3_bind_text(s, 4, r->channel, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, r->location, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 6, r->lang, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 7, r->week, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 8, r->answers, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 9, r->submission, STORE_SUBMISSION_BYTES,
+	    SQLITE_STATIC);
+}
+
+/* Inserts one job inside the open transaction; -1 on a database error. */
+static int
+insert_job(struct store *st, struct store_job *job)
+{
+	sqlite3_int64 id;
+	int tries, rc;
+
+	for (tries = 0; tries < 4; tries++) {
+		id = random_id();
+		bind_response(st->ins_response, &job->r, id);
+		rc = sqlite3_step(st->ins_response);
+		sqlite3_reset(st->ins_response);
+		sqlite3_clear_bindings(st->ins_response);
+		if (rc == SQLITE_DONE)
+			break;
+		/* Only a clash of random ids is worth another try. */
+		if (rc != SQLITE_CONSTRAINT_PRIMARYKEY)
+			return -1;
+	}
+	if (rc != SQLITE_DONE)
+		return -1;
+	if (sqlite3_changes(st->db) == 1) {
+		job->result = STORE_INSERTED;
+	} else {
+		sqlite3_bind_blob(st->sel_submission, 1, job->r.submission,
+		    STORE_SUBMISSION_BYTES, SQLITE_STATIC);
+		rc = sqlite3_step(st->sel_submission);
+		if (rc == SQLITE_ROW)
+			id = sqlite3_column_int64(st->sel_submission, 0);
+		sqlite3_reset(st->sel_submission);
+		sqlite3_clear_bindings(st->sel_submission);
+		if (rc != SQLITE_ROW)
+			return -1;
+		job->result = STORE_DUPLICATE;
+	}
+	snprintf(job->id, sizeof(job->id), "%016llx", (unsigned long long)id);
+	return 0;
+}
+
+static void
+commit_batch(struct store *st, struct store_job *batch)
+{
+	struct store_job *j, *next;
+	char err[256];
+	int ok = 1;
+
+	if (exec_sql(st->db, "BEGIN IMMEDIATE", err, sizeof(err)) == -1) {
+		log_warnx("store: cannot begin a transaction: %s", err);
+		ok = 0;
+	}
+	for (j = batch; ok && j != NULL; j = j->next) {
+		if (insert_job(st, j) == -1) {
+			log_warnx("store: insert failed: %s",
+			    sqlite3_errmsg(st->db));
+			ok = 0;
+		}
+	}
+	if (ok && exec_sql(st->db, "COMMIT", err, sizeof(err)) == -1) {
+		log_warnx("store: commit failed: %s", err);
+		ok = 0;
+	}
+	if (!ok) {
+		(void)exec_sql(st->db, "ROLLBACK", err, sizeof(err));
+		for (j = batch; j != NULL; j = j->next)
+			j->result = STORE_FAILED;
+	}
+	for (j = batch; j != NULL; j = next) {
+		next = j->next;
+		j->next = NULL;
+		j->done(j, j->arg);
+	}
+}
+
+static void *
+writer_main(void *arg)
+{
+	struct store *st = arg;
+
+	pthread_mutex_lock(&st->mtx);
+	for (;;) {
+		struct store_job *batch, *last;
+		size_t n = 0;
+
+		while (st->head == NULL && !st->stopping)
+			pthread_cond_wait(&st->cond, &st->mtx);
+		if (st->head == NULL)
+			break;
+		/* Whatever has queued goes in this batch: no added wait. */
+		batch = last = st->head;
+		for (n = 1; last->next != NULL && n < STORE_BATCH_MAX; n++)
+			last = last->next;
+		st->head = last->next;
+		if (st->head == NULL)
+			st->tail = NULL;
+		last->next = NULL;
+		pthread_mutex_unlock(&st->mtx);
+		commit_batch(st, batch);
+		pthread_mutex_lock(&st->mtx);
+		st->pending -= n;
+		pthread_cond_broadcast(&st->cond);
+	}
+	pthread_mutex_unlock(&st->mtx);
+	return NULL;
+}
+
+int
+store_writer_start(struct store *st, char *err, size_t errlen)
+{
+	int e;
+
+	e = pthread_create(&st->writer, NULL, writer_main, st);
+	if (e != 0) {
+		snprintf(err, errlen, "cannot start the writer thread: %s",
+		    strerror(e));
+		return -1;
+	}
+	st->writer_running = 1;
+	return 0;
+}
+
+void
+store_submit(struct store *st, struct store_job *job)
+{
+	job->next = NULL;
+	job->result = STORE_PENDING;
+	pthread_mutex_lock(&st->mtx);
+	if (st->stopping || !st->writer_running) {
+		pthread_mutex_unlock(&st->mtx);
+		job->result = STORE_SHUTTING_DOWN;
+		job->done(job, job->arg);
+		return;
+	}
+	if (st->tail != NULL)
+		st->tail->next = job;
+	else
+		st->head = job;
+	st->tail = job;
+	st->pending++;
+	pthread_cond_signal(&st->cond);
+	pthread_mutex_unlock(&st->mtx);
+}
+
+size_t
+store_pending(struct store *st)
+{
+	size_t n;
+
+	pthread_mutex_lock(&st->mtx);
+	n = st->pending;
+	pthread_mutex_unlock(&st->mtx);
+	return n;
+}
+
+void
+store_close(struct store *st)
+{
+	if (st == NULL)
+		return;
+	if (st->writer_running) {
+		pthread_mutex_lock(&st->mtx);
+		st->stopping = 1;
+		pthread_cond_broadcast(&st->cond);
+		pthread_mutex_unlock(&st->mtx);
+		pthread_join(st->writer, NULL);
+	}
+	sqlite3_finalize(st->ins_response);
+	sqlite3_finalize(st->sel_submission);
+	if (st->db != NULL && sqlite3_close(st->db) != SQLITE_OK)
+		log_warnx("store: closing %s: %s", st->path,
+		    sqlite3_errmsg(st->db));
+	pthread_mutex_destroy(&st->mtx);
+	pthread_cond_destroy(&st->cond);
+	free(st->path);
+	free(st);
+}
+
+int
+store_backup(const char *src, const char *dest, char *err, size_t errlen)
+{
+	sqlite3 *from = NULL, *to = NULL;
+	sqlite3_backup *bk = NULL;
+	struct buf tmp;
+	int rc = -1, step;
+
+	buf_init(&tmp, 4096);
+	buf_printf(&tmp, "%s.tmp", dest);
+	if (access(src, R_OK) == -1) {
+		snprintf(err, errlen, "%s: %s", src, strerror(errno));
+		goto out;
+	}
+	if (sqlite3_open_v2(src, &from, SQLITE_OPEN_READONLY, NULL) !=
+	    SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", src, from ?
+		    sqlite3_errmsg(from) : "out of memory");
+		goto out;
+	}
+	sqlite3_busy_timeout(from, STORE_BUSY_MS);
+	(void)unlink(buf_cstr(&tmp));
+	if (sqlite3_open_v2(buf_cstr(&tmp), &to, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", buf_cstr(&tmp), to ?
+		    sqlite3_errmsg(to) : "out of memory");
+		goto out;
+	}
+	bk = sqlite3_backup_init(to, "main", from, "main");
+	if (bk == NULL) {
+		snprintf(err, errlen, "%s: %s", dest, sqlite3_errmsg(to));
+		goto out;
+	}
+	/* Copy in steps so a busy server is never held up for long. */
+	do {
+		step = sqlite3_backup_step(bk, 256);
+		if (step == SQLITE_BUSY || step == SQLITE_LOCKED)
+			sqlite3_sleep(20);
+	} while (step == SQLITE_OK || step == SQLITE_BUSY ||
+	    step == SQLITE_LOCKED);
+	if (sqlite3_backup_finish(bk) != SQLITE_OK || step != SQLITE_DONE) {
+		bk = NULL;
+		snprintf(err, errlen, "%s: backup failed: %s", dest,
+		    sqlite3_errmsg(to));
+		goto out;
+	}
+	bk = NULL;
+	if (sqlite3_close(to) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", dest, sqlite3_errmsg(to));
+		goto out;
+	}
+	to = NULL;
+	if (rename(buf_cstr(&tmp), dest) == -1) {
+		snprintf(err, errlen, "%s: %s", dest, strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	if (bk != NULL)
+		sqlite3_backup_finish(bk);
+	if (to != NULL)
+		sqlite3_close(to);
+	if (from != NULL)
+		sqlite3_close(from);
+	if (rc == -1)
+		(void)unlink(buf_cstr(&tmp));
+	buf_free(&tmp);
+	return rc;
+}

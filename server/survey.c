@@ -1,0 +1,1125 @@
+/*
+ * survey.c — survey definitions: parse, validate with positions, fingerprint,
+ * and check answers.  A survey keeps its parsed JSON; question fields point
+ * into it, so one json_decref frees them all.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "jsonpos.h"
+#include "survey.h"
+#include "util.h"
+
+#define SURVEY_FILE_MAX		(1024 * 1024)
+#define SURVEY_MAX_QUESTIONS	100
+#define SURVEY_MAX_OPTIONS	50
+#define SURVEY_MAX_LANGUAGES	16
+#define SURVEY_TEXT_MAX		2000
+#define VCTX_DEPTH		8
+
+struct survey_set {
+	struct survey		**surveys;	/* current first, sorted by id */
+	size_t			  nsurveys;
+	size_t			  ncurrent;
+	struct survey_location	 *locations;
+	size_t			  nlocations;
+	json_t			 *locations_def;
+	char			 *list_json;
+	size_t			  list_json_len;
+};
+
+/* Where the validator is inside the file, for messages. */
+struct vctx {
+	const char	*path;
+	const char	*text;
+	size_t		 len;
+	const char	*seg[VCTX_DEPTH];
+	char		 idx[VCTX_DEPTH][24];
+	size_t		 depth;
+	struct buf	*errors;
+	int		 nerrors;
+};
+
+static const char *qtype_names[] = {
+	"smiley", "grade", "scale", "choice", "multi", "yesno", "text"
+};
+
+static void
+vctx_push(struct vctx *v, const char *key)
+{
+	if (v->depth < VCTX_DEPTH)
+		v->seg[v->depth] = key;
+	v->depth++;
+}
+
+static void
+vctx_push_idx(struct vctx *v, size_t i)
+{
+	if (v->depth < VCTX_DEPTH) {
+		snprintf(v->idx[v->depth], sizeof(v->idx[0]), "%zu", i);
+		v->seg[v->depth] = v->idx[v->depth];
+	}
+	v->depth++;
+}
+
+static void
+vctx_pop(struct vctx *v)
+{
+	v->depth--;
+}
+
+/* Reports a problem at the current path, extended by key when not NULL. */
+static void __attribute__((format(printf, 3, 4)))
+verr(struct vctx *v, const char *key, const char *fmt, ...)
+{
+	va_list ap;
+	char msg[512];
+	int line, col;
+	size_t d = v->depth < VCTX_DEPTH ? v->depth : VCTX_DEPTH;
+
+	if (key != NULL && d < VCTX_DEPTH)
+		v->seg[d++] = key;
+	jsonpos_locate(v->text, v->len, v->seg, d, &line, &col);
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	buf_printf(v->errors, "%s:%d:%d: %s\n", v->path, line, col, msg);
+	v->nerrors++;
+}
+
+/* Every key of obj must be in allowed (NULL-terminated). */
+static void
+check_keys(struct vctx *v, json_t *obj, const char *const *allowed)
+{
+	const char *key;
+	json_t *val;
+
+	json_object_foreach(obj, key, val) {
+		const char *const *a;
+
+		for (a = allowed; *a != NULL; a++)
+			if (strcmp(*a, key) == 0)
+				break;
+		if (*a == NULL)
+			verr(v, key, "unknown key '%s'", key);
+	}
+}
+
+static const char *
+get_string(struct vctx *v, json_t *obj, const char *key, int required)
+{
+	json_t *j = json_object_get(obj, key);
+
+	if (j == NULL) {
+		if (required)
+			verr(v, NULL, "missing '%s'", key);
+		return NULL;
+	}
+	if (!json_is_string(j)) {
+		verr(v, key, "'%s' must be a string", key);
+		return NULL;
+	}
+	return json_string_value(j);
+}
+
+static int
+get_integer(struct vctx *v, json_t *obj, const char *key, int required,
+    long long min, long long max, long long *out)
+{
+	json_t *j = json_object_get(obj, key);
+
+	if (j == NULL) {
+		if (required)
+			verr(v, NULL, "missing '%s'", key);
+		return -1;
+	}
+	if (!json_is_integer(j)) {
+		verr(v, key, "'%s' must be a whole number", key);
+		return -1;
+	}
+	if (json_integer_value(j) < min || json_integer_value(j) > max) {
+		verr(v, key, "'%s' must be between %lld and %lld", key, min,
+		    max);
+		return -1;
+	}
+	*out = json_integer_value(j);
+	return 0;
+}
+
+static int
+get_bool(struct vctx *v, json_t *obj, const char *key)
+{
+	json_t *j = json_object_get(obj, key);
+
+	if (j == NULL)
+		return 0;
+	if (!json_is_boolean(j)) {
+		verr(v, key, "'%s' must be true or false", key);
+		return 0;
+	}
+	return json_is_true(j);
+}
+
+/* A localized text: a non-empty string for every language, nothing else. */
+static void
+check_text(struct vctx *v, json_t *obj, const char *key, int required,
+    const struct survey *s)
+{
+	json_t *j = json_object_get(obj, key), *val;
+	const char *lang;
+	size_t i;
+
+	if (j == NULL) {
+		if (required)
+			verr(v, NULL, "missing '%s'", key);
+		return;
+	}
+	if (!json_is_object(j)) {
+		verr(v, key, "'%s' must be an object with a text per language",
+		    key);
+		return;
+	}
+	vctx_push(v, key);
+	for (i = 0; i < s->nlanguages; i++) {
+		json_t *t = json_object_get(j, s->languages[i]);
+
+		if (t == NULL)
+			verr(v, NULL, "'%s' has no text in '%s'", key,
+			    s->languages[i]);
+	}
+	json_object_foreach(j, lang, val) {
+		long n;
+
+		if (!survey_has_language(s, lang)) {
+			verr(v, lang, "language '%s' is not in 'languages'",
+			    lang);
+			continue;
+		}
+		if (!json_is_string(val)) {
+			verr(v, lang, "text must be a string");
+			continue;
+		}
+		n = utf8_length(json_string_value(val),
+		    json_string_length(val));
+		if (n < 1 || n > SURVEY_TEXT_MAX)
+			verr(v, lang, "text must be 1 to %d characters",
+			    SURVEY_TEXT_MAX);
+	}
+	vctx_pop(v);
+}
+
+static void
+check_languages(struct vctx *v, json_t *def, struct survey *s)
+{
+	json_t *j = json_object_get(def, "languages"), *l;
+	size_t i, k;
+
+	if (j == NULL) {
+		verr(v, NULL, "missing 'languages'");
+		return;
+	}
+	if (!json_is_array(j) || json_array_size(j) == 0 ||
+	    json_array_size(j) > SURVEY_MAX_LANGUAGES) {
+		verr(v, "languages", "'languages' must be a list of 1 to %d "
+		    "language codes", SURVEY_MAX_LANGUAGES);
+		return;
+	}
+	s->languages = xcalloc(json_array_size(j), sizeof(char *));
+	vctx_push(v, "languages");
+	json_array_foreach(j, i, l) {
+		const char *code = json_string_value(l);
+
+		vctx_push_idx(v, i);
+		if (code == NULL || strlen(code) < 2 || strlen(code) > 3 ||
+		    !ident_valid(code, 3, NULL)) {
+			verr(v, NULL, "a language is a 2 or 3 letter code "
+			    "such as \"nl\"");
+		} else {
+			for (k = 0; k < s->nlanguages; k++)
+				if (strcmp(s->languages[k], code) == 0)
+					verr(v, NULL, "language '%s' is listed "
+					    "twice", code);
+			s->languages[s->nlanguages++] = code;
+		}
+		vctx_pop(v);
+	}
+	vctx_pop(v);
+}
+
+static void
+check_goal(struct vctx *v, json_t *def)
+{
+	static const char *const keys[] = { "measure", "baseline", "target",
+	    NULL };
+	json_t *g = json_object_get(def, "goal"), *t;
+	const char *m, *b;
+	int y1, m1, y2, m2;
+	char tail;
+
+	if (g == NULL)
+		return;
+	if (!json_is_object(g)) {
+		verr(v, "goal", "'goal' must be an object");
+		return;
+	}
+	vctx_push(v, "goal");
+	check_keys(v, g, keys);
+	m = get_string(v, g, "measure", 1);
+	if (m != NULL && strcmp(m, "satisfaction") != 0)
+		verr(v, "measure", "the only goal measure is "
+		    "\"satisfaction\"");
+	b = get_string(v, g, "baseline", 1);
+	if (b != NULL && (sscanf(b, "%4d-%2d/%4d-%2d%c", &y1, &m1, &y2, &m2,
+	    &tail) != 4 || strlen(b) != 15 || m1 < 1 || m1 > 12 || m2 < 1 ||
+	    m2 > 12 || y1 < 2000 || y2 > 2100 || y1 * 12 + m1 > y2 * 12 + m2))
+		verr(v, "baseline", "'baseline' must be a period "
+		    "\"YYYY-MM/YYYY-MM\", first month not after the last");
+	t = json_object_get(g, "target");
+	if (t == NULL)
+		verr(v, NULL, "missing 'target'");
+	else if (!json_is_number(t) || json_number_value(t) < 0 ||
+	    json_number_value(t) > 10)
+		verr(v, "target", "'target' must be a number from 0 to 10");
+	vctx_pop(v);
+}
+
+static long
+question_index(const struct survey *s, size_t upto, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < upto; i++)
+		if (strcmp(s->questions[i].id, id) == 0)
+			return (long)i;
+	return -1;
+}
+
+static long
+option_index(const struct survey_question *q, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < q->noptions; i++)
+		if (strcmp(q->options[i], id) == 0)
+			return (long)i;
+	return -1;
+}
+
+/* Is v a possible answer value of q, as show_if compares it? */
+static int
+value_fits(const struct survey_question *q, json_t *v)
+{
+	switch (q->type) {
+	case SURVEY_Q_SMILEY:
+	case SURVEY_Q_GRADE:
+	case SURVEY_Q_SCALE:
+		return json_is_integer(v) && json_integer_value(v) >= q->min &&
+		    json_integer_value(v) <= q->max;
+	case SURVEY_Q_CHOICE:
+	case SURVEY_Q_MULTI:
+		return json_is_string(v) &&
+		    option_index(q, json_string_value(v)) >= 0;
+	case SURVEY_Q_YESNO:
+		return json_is_boolean(v);
+	case SURVEY_Q_TEXT:
+		return 0;
+	}
+	return 0;
+}
+
+static void
+check_options(struct vctx *v, json_t *qj, struct survey_question *q,
+    const struct survey *s)
+{
+	static const char *const keys[] = { "id", "text", NULL };
+	json_t *opts = json_object_get(qj, "options"), *o;
+	size_t i;
+
+	if (opts == NULL) {
+		verr(v, NULL, "missing 'options'");
+		return;
+	}
+	if (!json_is_array(opts) || json_array_size(opts) < 2 ||
+	    json_array_size(opts) > SURVEY_MAX_OPTIONS) {
+		verr(v, "options", "'options' must be a list of 2 to %d "
+		    "options", SURVEY_MAX_OPTIONS);
+		return;
+	}
+	q->options = xcalloc(json_array_size(opts), sizeof(char *));
+	vctx_push(v, "options");
+	json_array_foreach(opts, i, o) {
+		const char *id;
+
+		vctx_push_idx(v, i);
+		if (!json_is_object(o)) {
+			verr(v, NULL, "an option must be an object with 'id' "
+			    "and 'text'");
+			vctx_pop(v);
+			continue;
+		}
+		check_keys(v, o, keys);
+		id = get_string(v, o, "id", 1);
+		if (id != NULL && !ident_valid(id, 32, "_-"))
+			verr(v, "id", "option id '%s' must be 1 to 32 "
+			    "characters of a-z, 0-9, '_' and '-'", id);
+		else if (id != NULL && option_index(q, id) >= 0)
+			verr(v, "id", "option id '%s' is used twice", id);
+		else if (id != NULL)
+			q->options[q->noptions++] = id;
+		check_text(v, o, "text", 1, s);
+		vctx_pop(v);
+	}
+	vctx_pop(v);
+}
+
+static void
+check_show_if(struct vctx *v, json_t *qj, struct survey_question *q,
+    struct survey *s, size_t index)
+{
+	static const char *const keys[] = { "question", "equals", NULL };
+	json_t *si = json_object_get(qj, "show_if");
+	const char *ref;
+	long r;
+
+	q->show_if = -1;
+	if (si == NULL)
+		return;
+	if (!json_is_object(si)) {
+		verr(v, "show_if", "'show_if' must be an object with "
+		    "'question' and 'equals'");
+		return;
+	}
+	vctx_push(v, "show_if");
+	check_keys(v, si, keys);
+	ref = get_string(v, si, "question", 1);
+	q->show_equals = json_object_get(si, "equals");
+	if (q->show_equals == NULL)
+		verr(v, NULL, "missing 'equals'");
+	if (ref != NULL) {
+		r = question_index(s, index, ref);
+		if (r < 0)
+			verr(v, "question", "show_if refers to '%s', which is "
+			    "not an earlier question", ref);
+		else if (q->show_equals != NULL &&
+		    !value_fits(&s->questions[r], q->show_equals))
+			verr(v, "equals", "'equals' is not a possible answer "
+			    "to question '%s'", ref);
+		else
+			q->show_if = r;
+	}
+	vctx_pop(v);
+}
+
+static void
+check_question(struct vctx *v, json_t *qj, struct survey *s, size_t index)
+{
+	static const char *const keys[] = { "id", "type", "text", "hint",
+	    "required", "measure", "theme", "show_if", "faces", "min", "max",
+	    "options", "max_length", NULL };
+	struct survey_question *q = &s->questions[index];
+	const char *id, *type, *measure, *theme;
+	size_t t;
+	long long n;
+
+	q->show_if = -1;
+	q->id = "";
+	if (!json_is_object(qj)) {
+		verr(v, NULL, "a question must be an object");
+		return;
+	}
+	check_keys(v, qj, keys);
+	id = get_string(v, qj, "id", 1);
+	if (id != NULL && !ident_valid(id, 48, "_"))
+		verr(v, "id", "question id '%s' must be 1 to 48 characters "
+		    "of a-z, 0-9 and '_'", id);
+	else if (id != NULL && question_index(s, index, id) >= 0)
+		verr(v, "id", "question id '%s' is used twice", id);
+	else if (id != NULL)
+		q->id = id;
+	type = get_string(v, qj, "type", 1);
+	if (type == NULL)
+		return;
+	for (t = 0; t < KB_NELEM(qtype_names); t++)
+		if (strcmp(type, qtype_names[t]) == 0)
+			break;
+	if (t == KB_NELEM(qtype_names)) {
+		verr(v, "type", "unknown question type '%s' (smiley, grade, "
+		    "scale, choice, multi, yesno or text)", type);
+		return;
+	}
+	q->type = (enum survey_qtype)t;
+	check_text(v, qj, "text", 1, s);
+	check_text(v, qj, "hint", 0, s);
+	q->required = get_bool(v, qj, "required");
+
+#define ONLY_FOR(key, cond, what) do {					\
+	if (json_object_get(qj, key) != NULL && !(cond))		\
+		verr(v, key, "'%s' is only for %s questions", key, what); \
+} while (0)
+	ONLY_FOR("faces", q->type == SURVEY_Q_SMILEY, "smiley");
+	ONLY_FOR("min", q->type == SURVEY_Q_SCALE, "scale");
+	ONLY_FOR("max", q->type == SURVEY_Q_SCALE, "scale");
+	ONLY_FOR("options", q->type == SURVEY_Q_CHOICE ||
+	    q->type == SURVEY_Q_MULTI, "choice and multi");
+	ONLY_FOR("max_length", q->type == SURVEY_Q_TEXT, "text");
+#undef ONLY_FOR
+
+	switch (q->type) {
+	case SURVEY_Q_SMILEY:
+		q->min = 1;
+		q->max = 5;
+		if (json_object_get(qj, "faces") != NULL &&
+		    get_integer(v, qj, "faces", 0, 4, 5, &n) == 0)
+			q->max = n;
+		break;
+	case SURVEY_Q_GRADE:
+		q->min = 1;
+		q->max = 10;
+		break;
+	case SURVEY_Q_SCALE:
+		if (get_integer(v, qj, "min", 1, 0, 100, &q->min) == 0 &&
+		    get_integer(v, qj, "max", 1, 1, 100, &q->max) == 0 &&
+		    q->min >= q->max)
+			verr(v, "max", "'max' must be greater than 'min'");
+		break;
+	case SURVEY_Q_CHOICE:
+	case SURVEY_Q_MULTI:
+		check_options(v, qj, q, s);
+		break;
+	case SURVEY_Q_TEXT:
+		get_integer(v, qj, "max_length", 1, 1, SURVEY_TEXT_MAX,
+		    &q->max_length);
+		break;
+	case SURVEY_Q_YESNO:
+		break;
+	}
+	measure = get_string(v, qj, "measure", 0);
+	if (measure != NULL) {
+		if (strcmp(measure, "satisfaction") != 0)
+			verr(v, "measure", "the only measure is "
+			    "\"satisfaction\"");
+		else if (q->type == SURVEY_Q_CHOICE ||
+		    q->type == SURVEY_Q_MULTI || q->type == SURVEY_Q_TEXT)
+			verr(v, "measure", "only smiley, grade, scale and yesno "
+			    "questions can measure satisfaction");
+		else
+			q->satisfaction = 1;
+	}
+	theme = get_string(v, qj, "theme", 0);
+	if (theme != NULL && strcmp(theme, "access") != 0 &&
+	    strcmp(theme, "quality") != 0 && strcmp(theme, "effect") != 0)
+		verr(v, "theme", "unknown theme '%s' (access, quality or "
+		    "effect)", theme);
+	else
+		q->theme = theme;
+	check_show_if(v, qj, q, s, index);
+}
+
+static void
+survey_fingerprint(struct survey *s)
+{
+	unsigned char h[crypto_hash_sha256_BYTES];
+	char *qs;
+
+	qs = json_dumps(json_object_get(s->def, "questions"),
+	    JSON_COMPACT | JSON_SORT_KEYS);
+	if (qs == NULL)
+		qs = xstrdup("");
+	crypto_hash_sha256(h, (const unsigned char *)qs, strlen(qs));
+	hex_encode(h, sizeof(h), s->fingerprint);
+	free(qs);
+}
+
+struct survey *
+survey_parse(const char *path, const char *text, size_t len,
+    struct buf *errors)
+{
+	static const char *const keys[] = { "id", "version", "audience",
+	    "languages", "minutes", "title", "intro", "thanks", "goal",
+	    "questions", NULL };
+	struct vctx v = { path, text, len, { NULL }, { { 0 } }, 0, errors, 0 };
+	struct survey *s;
+	json_error_t jerr;
+	json_t *qs, *qj;
+	const char *aud;
+	long long minutes;
+	size_t i;
+
+	s = xcalloc(1, sizeof(*s));
+	s->def = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (s->def == NULL) {
+		buf_printf(errors, "%s:%d:%d: %s\n", path, jerr.line,
+		    jerr.column, jerr.text);
+		goto fail;
+	}
+	if (!json_is_object(s->def)) {
+		verr(&v, NULL, "a survey must be a JSON object");
+		goto fail;
+	}
+	check_keys(&v, s->def, keys);
+	s->id = get_string(&v, s->def, "id", 1);
+	if (s->id != NULL && !ident_valid(s->id, 48, "-")) {
+		verr(&v, "id", "survey id must be 1 to 48 characters of a-z, "
+		    "0-9 and '-'");
+		s->id = NULL;
+	}
+	get_integer(&v, s->def, "version", 1, 1, 1000000, &s->version);
+	aud = get_string(&v, s->def, "audience", 1);
+	if (aud != NULL) {
+		if (strcmp(aud, "parent") == 0)
+			s->audience = SURVEY_AUDIENCE_PARENT;
+		else if (strcmp(aud, "youth") == 0)
+			s->audience = SURVEY_AUDIENCE_YOUTH;
+		else if (strcmp(aud, "any") == 0)
+			s->audience = SURVEY_AUDIENCE_ANY;
+		else
+			verr(&v, "audience", "audience must be \"parent\", "
+			    "\"youth\" or \"any\"");
+	}
+	check_languages(&v, s->def, s);
+	if (json_object_get(s->def, "minutes") != NULL)
+		get_integer(&v, s->def, "minutes", 0, 1, 60, &minutes);
+	check_text(&v, s->def, "title", 1, s);
+	check_text(&v, s->def, "intro", 1, s);
+	check_text(&v, s->def, "thanks", 1, s);
+	check_goal(&v, s->def);
+	qs = json_object_get(s->def, "questions");
+	if (qs == NULL) {
+		verr(&v, NULL, "missing 'questions'");
+	} else if (!json_is_array(qs) || json_array_size(qs) == 0 ||
+	    json_array_size(qs) > SURVEY_MAX_QUESTIONS) {
+		verr(&v, "questions", "'questions' must be a list of 1 to %d "
+		    "questions", SURVEY_MAX_QUESTIONS);
+	} else {
+		s->questions = xcalloc(json_array_size(qs),
+		    sizeof(*s->questions));
+		vctx_push(&v, "questions");
+		json_array_foreach(qs, i, qj) {
+			vctx_push_idx(&v, i);
+			check_question(&v, qj, s, i);
+			s->nquestions++;
+			vctx_pop(&v);
+		}
+		vctx_pop(&v);
+	}
+	if (v.nerrors > 0)
+		goto fail;
+	survey_fingerprint(s);
+	s->def_json = json_dumps(s->def, JSON_COMPACT);
+	if (s->def_json == NULL)
+		goto fail;
+	s->def_json_len = strlen(s->def_json);
+	return s;
+fail:
+	survey_free(s);
+	return NULL;
+}
+
+void
+survey_free(struct survey *s)
+{
+	size_t i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < s->nquestions; i++)
+		free(s->questions[i].options);
+	free(s->questions);
+	free(s->languages);
+	free(s->def_json);
+	json_decref(s->def);
+	free(s);
+}
+
+static char *
+read_file(const char *path, size_t *len, struct buf *errors)
+{
+	struct buf b;
+	char chunk[8192];
+	size_t n;
+	FILE *fp;
+
+	fp = fopen(path, "rb");
+	if (fp == NULL) {
+		buf_printf(errors, "%s:1:1: %s\n", path, strerror(errno));
+		return NULL;
+	}
+	buf_init(&b, SURVEY_FILE_MAX);
+	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
+		buf_append(&b, chunk, n);
+	if (ferror(fp) || buf_failed(&b)) {
+		buf_printf(errors, "%s:1:1: %s\n", path, ferror(fp) ?
+		    "read error" : "file is larger than 1 MiB");
+		fclose(fp);
+		buf_free(&b);
+		return NULL;
+	}
+	fclose(fp);
+	return buf_release(&b, len);
+}
+
+static int
+load_locations(struct survey_set *set, const char *path, struct buf *errors)
+{
+	static const char *const keys[] = { "id", "name", "organisation",
+	    NULL };
+	struct vctx v = { path, NULL, 0, { NULL }, { { 0 } }, 0, errors, 0 };
+	static const char *const name_langs[] = { "nl", "en" };
+	json_error_t jerr;
+	json_t *list, *l;
+	char *text;
+	size_t len, i, k;
+	int rc = -1;
+
+	text = read_file(path, &len, errors);
+	if (text == NULL)
+		return -1;
+	v.text = text;
+	v.len = len;
+	set->locations_def = json_loadb(text, len, JSON_REJECT_DUPLICATES,
+	    &jerr);
+	if (set->locations_def == NULL) {
+		buf_printf(errors, "%s:%d:%d: %s\n", path, jerr.line,
+		    jerr.column, jerr.text);
+		goto out;
+	}
+	list = json_object_get(set->locations_def, "locations");
+	if (!json_is_object(set->locations_def) ||
+	    json_object_size(set->locations_def) != 1 ||
+	    !json_is_array(list) || json_array_size(list) == 0) {
+		verr(&v, NULL, "expected {\"locations\": [...]} with at least "
+		    "one location");
+		goto out;
+	}
+	/* Names need Dutch and English; more languages are welcome. */
+	set->locations = xcalloc(json_array_size(list),
+	    sizeof(*set->locations));
+	vctx_push(&v, "locations");
+	json_array_foreach(list, i, l) {
+		const char *id, *org;
+		json_t *name;
+
+		vctx_push_idx(&v, i);
+		if (!json_is_object(l)) {
+			verr(&v, NULL, "a location must be an object");
+			vctx_pop(&v);
+			continue;
+		}
+		check_keys(&v, l, keys);
+		id = get_string(&v, l, "id", 1);
+		if (id != NULL && !ident_valid(id, 48, "-"))
+			verr(&v, "id", "location id '%s' must be 1 to 48 "
+			    "characters of a-z, 0-9 and '-'", id);
+		for (k = 0; id != NULL && k < set->nlocations; k++)
+			if (strcmp(set->locations[k].id, id) == 0)
+				verr(&v, "id", "location id '%s' is used "
+				    "twice", id);
+		org = get_string(&v, l, "organisation", 0);
+		if (org != NULL && !ident_valid(org, 48, "-"))
+			verr(&v, "organisation", "organisation must be 1 to "
+			    "48 characters of a-z, 0-9 and '-'");
+		name = json_object_get(l, "name");
+		if (name == NULL) {
+			verr(&v, NULL, "missing 'name'");
+		} else if (!json_is_object(name)) {
+			verr(&v, "name", "'name' must be an object with a "
+			    "name per language");
+		} else {
+			vctx_push(&v, "name");
+			for (k = 0; k < 2; k++)
+				if (!json_is_string(json_object_get(name,
+				    name_langs[k])))
+					verr(&v, NULL, "'name' has no text in "
+					    "'%s'", name_langs[k]);
+			vctx_pop(&v);
+		}
+		if (id != NULL) {
+			set->locations[set->nlocations].id = id;
+			set->locations[set->nlocations++].name = name;
+		}
+		vctx_pop(&v);
+	}
+	vctx_pop(&v);
+	rc = v.nerrors > 0 ? -1 : 0;
+out:
+	free(text);
+	return rc;
+}
+
+static int
+survey_cmp(const void *a, const void *b)
+{
+	const struct survey *x = *(struct survey *const *)a;
+	const struct survey *y = *(struct survey *const *)b;
+
+	return strcmp(x->id, y->id);
+}
+
+static void
+build_list_json(struct survey_set *set)
+{
+	json_t *arr = json_array();
+	size_t i;
+
+	for (i = 0; i < set->ncurrent; i++) {
+		const struct survey *s = set->surveys[i];
+
+		json_array_append_new(arr, json_pack("{s:s, s:I, s:O, s:O, "
+		    "s:O}", "id", s->id, "version", (json_int_t)s->version,
+		    "title", json_object_get(s->def, "title"), "languages",
+		    json_object_get(s->def, "languages"), "audience",
+		    json_object_get(s->def, "audience")));
+	}
+	free(set->list_json);
+	set->list_json = json_dumps(arr, JSON_COMPACT);
+	if (set->list_json == NULL)
+		set->list_json = xstrdup("[]");
+	set->list_json_len = strlen(set->list_json);
+	json_decref(arr);
+}
+
+static void
+set_add(struct survey_set *set, struct survey *s)
+{
+	set->surveys = xrealloc(set->surveys,
+	    (set->nsurveys + 1) * sizeof(*set->surveys));
+	set->surveys[set->nsurveys++] = s;
+}
+
+int
+survey_set_load(const char *dir, struct survey_set **out, struct buf *errors)
+{
+	struct survey_set *set;
+	struct dirent *de;
+	char **names = NULL;
+	size_t nnames = 0, i;
+	DIR *d;
+	int bad = 0, have_locations = 0;
+
+	*out = NULL;
+	set = xcalloc(1, sizeof(*set));
+	d = opendir(dir);
+	if (d == NULL) {
+		buf_printf(errors, "%s:1:1: %s\n", dir, strerror(errno));
+		survey_set_free(set);
+		return -1;
+	}
+	while ((de = readdir(d)) != NULL) {
+		size_t n = strlen(de->d_name);
+
+		if (n < 6 || de->d_name[0] == '.' ||
+		    strcmp(de->d_name + n - 5, ".json") != 0)
+			continue;
+		names = xrealloc(names, (nnames + 1) * sizeof(char *));
+		names[nnames++] = xstrdup(de->d_name);
+	}
+	closedir(d);
+	for (i = 0; i < nnames; i++) {
+		struct buf path;
+		struct survey *s;
+		char *text;
+		size_t len;
+
+		buf_init(&path, 4096);
+		buf_printf(&path, "%s/%s", dir, names[i]);
+		if (strcmp(names[i], "locations.json") == 0) {
+			have_locations = 1;
+			if (load_locations(set, buf_cstr(&path), errors) == -1)
+				bad = 1;
+			buf_free(&path);
+			continue;
+		}
+		text = read_file(buf_cstr(&path), &len, errors);
+		s = text ? survey_parse(buf_cstr(&path), text, len, errors) :
+		    NULL;
+		if (s == NULL) {
+			bad = 1;
+		} else if (strlen(names[i]) != strlen(s->id) + 5 ||
+		    strncmp(names[i], s->id, strlen(s->id)) != 0) {
+			buf_printf(errors, "%s:1:1: the file name must be the "
+			    "survey id: '%s.json'\n", buf_cstr(&path), s->id);
+			survey_free(s);
+			bad = 1;
+		} else {
+			s->current = 1;
+			set_add(set, s);
+		}
+		free(text);
+		buf_free(&path);
+	}
+	for (i = 0; i < nnames; i++)
+		free(names[i]);
+	free(names);
+	if (!have_locations) {
+		buf_printf(errors, "%s/locations.json:1:1: missing: the "
+		    "locations responses are counted under\n", dir);
+		bad = 1;
+	}
+	if (set->nsurveys == 0 && !bad) {
+		buf_printf(errors, "%s:1:1: no survey definitions (*.json) "
+		    "found\n", dir);
+		bad = 1;
+	}
+	if (bad) {
+		survey_set_free(set);
+		return -1;
+	}
+	qsort(set->surveys, set->nsurveys, sizeof(*set->surveys), survey_cmp);
+	set->ncurrent = set->nsurveys;
+	build_list_json(set);
+	*out = set;
+	return 0;
+}
+
+int
+survey_set_add_archived(struct survey_set *set, const char *id,
+    long long version, const char *def_json, struct buf *errors)
+{
+	struct survey *s;
+	char path[128];
+
+	if (survey_set_find(set, id, version) != NULL)
+		return 0;
+	snprintf(path, sizeof(path), "(stored %s version %lld)", id, version);
+	s = survey_parse(path, def_json, strlen(def_json), errors);
+	if (s == NULL)
+		return -1;
+	set_add(set, s);
+	return 0;
+}
+
+void
+survey_set_free(struct survey_set *set)
+{
+	size_t i;
+
+	if (set == NULL)
+		return;
+	for (i = 0; i < set->nsurveys; i++)
+		survey_free(set->surveys[i]);
+	free(set->surveys);
+	free(set->locations);
+	json_decref(set->locations_def);
+	free(set->list_json);
+	free(set);
+}
+
+size_t
+survey_set_count(const struct survey_set *set)
+{
+	return set->ncurrent;
+}
+
+const struct survey *
+survey_set_at(const struct survey_set *set, size_t i)
+{
+	return i < set->ncurrent ? set->surveys[i] : NULL;
+}
+
+const struct survey *
+survey_set_find(const struct survey_set *set, const char *id,
+    long long version)
+{
+	size_t i;
+
+	for (i = 0; i < set->nsurveys; i++) {
+		const struct survey *s = set->surveys[i];
+
+		if (strcmp(s->id, id) != 0)
+			continue;
+		if (version == 0 ? s->current : s->version == version)
+			return s;
+	}
+	return NULL;
+}
+
+const struct survey_location *
+survey_set_location(const struct survey_set *set, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < set->nlocations; i++)
+		if (strcmp(set->locations[i].id, id) == 0)
+			return &set->locations[i];
+	return NULL;
+}
+
+const char *
+survey_set_list_json(const struct survey_set *set, size_t *len)
+{
+	*len = set->list_json_len;
+	return set->list_json;
+}
+
+int
+survey_has_language(const struct survey *s, const char *lang)
+{
+	size_t i;
+
+	for (i = 0; i < s->nlanguages; i++)
+		if (strcmp(s->languages[i], lang) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+answer_fail(const char **field, const char *id, char *msg, size_t msglen,
+    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static int
+answer_fail(const char **field, const char *id, char *msg, size_t msglen,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	*field = id;
+	va_start(ap, fmt);
+	vsnprintf(msg, msglen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* Does the answer a (already validated) match show_if's value? */
+static int
+answer_equals(const struct survey_question *q, json_t *a, json_t *want)
+{
+	size_t i;
+	json_t *e;
+
+	if (q->type == SURVEY_Q_MULTI) {
+		json_array_foreach(a, i, e)
+			if (json_equal(e, want))
+				return 1;
+		return 0;
+	}
+	return json_equal(a, want);
+}
+
+static int
+answer_check(const struct survey_question *q, json_t *a, const char **field,
+    char *msg, size_t msglen)
+{
+	json_t *e;
+	size_t i, k;
+	long n;
+
+	switch (q->type) {
+	case SURVEY_Q_SMILEY:
+	case SURVEY_Q_GRADE:
+	case SURVEY_Q_SCALE:
+		if (!json_is_integer(a) || json_integer_value(a) < q->min ||
+		    json_integer_value(a) > q->max)
+			return answer_fail(field, q->id, msg, msglen,
+			    "must be a whole number from %lld to %lld",
+			    q->min, q->max);
+		return 0;
+	case SURVEY_Q_CHOICE:
+		if (!json_is_string(a) ||
+		    option_index(q, json_string_value(a)) < 0)
+			return answer_fail(field, q->id, msg, msglen,
+			    "must be one of the question's options");
+		return 0;
+	case SURVEY_Q_MULTI:
+		if (!json_is_array(a) || json_array_size(a) == 0 ||
+		    json_array_size(a) > q->noptions)
+			return answer_fail(field, q->id, msg, msglen,
+			    "must be a list of the question's options");
+		json_array_foreach(a, i, e) {
+			if (!json_is_string(e) ||
+			    option_index(q, json_string_value(e)) < 0)
+				return answer_fail(field, q->id, msg, msglen,
+				    "must be a list of the question's options");
+			for (k = 0; k < i; k++)
+				if (json_equal(json_array_get(a, k), e))
+					return answer_fail(field, q->id, msg,
+					    msglen, "lists an option twice");
+		}
+		return 0;
+	case SURVEY_Q_YESNO:
+		if (!json_is_boolean(a))
+			return answer_fail(field, q->id, msg, msglen,
+			    "must be true or false");
+		return 0;
+	case SURVEY_Q_TEXT:
+		if (!json_is_string(a))
+			return answer_fail(field, q->id, msg, msglen,
+			    "must be text");
+		n = utf8_length(json_string_value(a), json_string_length(a));
+		if (n < 0)
+			return answer_fail(field, q->id, msg, msglen,
+			    "is not valid text");
+		if (n > q->max_length)
+			return answer_fail(field, q->id, msg, msglen,
+			    "is longer than %lld characters", q->max_length);
+		return 0;
+	}
+	return answer_fail(field, q->id, msg, msglen, "unknown question type");
+}
+
+int
+survey_answers_validate(const struct survey *s, json_t *answers,
+    const char **field, char *msg, size_t msglen)
+{
+	const char *key;
+	json_t *a;
+	char *shown;
+	size_t i;
+	int rc = -1;
+
+	if (!json_is_object(answers))
+		return answer_fail(field, "answers", msg, msglen,
+		    "answers must be an object keyed by question id");
+	if (json_object_size(answers) == 0)
+		return answer_fail(field, "answers", msg, msglen,
+		    "a response needs at least one answer");
+	json_object_foreach(answers, key, a) {
+		if (question_index(s, s->nquestions, key) < 0)
+			return answer_fail(field, "answers", msg, msglen,
+			    "'%.64s' is not a question of this survey", key);
+	}
+	shown = xcalloc(s->nquestions ? s->nquestions : 1, 1);
+	for (i = 0; i < s->nquestions; i++) {
+		const struct survey_question *q = &s->questions[i];
+		json_t *ref;
+
+		a = json_object_get(answers, q->id);
+		shown[i] = 1;
+		if (q->show_if >= 0) {
+			ref = json_object_get(answers,
+			    s->questions[q->show_if].id);
+			shown[i] = shown[q->show_if] && ref != NULL &&
+			    answer_equals(&s->questions[q->show_if], ref,
+			    q->show_equals);
+		}
+		if (!shown[i]) {
+			if (a != NULL && !json_is_null(a)) {
+				answer_fail(field, q->id, msg, msglen,
+				    "this question is not shown for the "
+				    "answers given");
+				goto out;
+			}
+			continue;
+		}
+		if (a == NULL || json_is_null(a)) {
+			if (q->required) {
+				answer_fail(field, q->id, msg, msglen,
+				    "this question needs an answer");
+				goto out;
+			}
+			continue;
+		}
+		if (answer_check(q, a, field, msg, msglen) == -1)
+			goto out;
+	}
+	rc = 0;
+out:
+	free(shown);
+	return rc;
+}

@@ -1,0 +1,259 @@
+/*
+ * web.c — the respondent app: kiosk/app.html with this page's settings put
+ * in, and its assets, all held in memory.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "util.h"
+
+#define WEB_FILE_MAX	(512 * 1024)
+#define WEB_MARKER	"<!--KB-CONFIG-->"
+
+struct asset {
+	const char	*name;
+	const char	*ctype;
+	char		*data;
+	size_t		 len;
+};
+
+struct web {
+	struct asset	 assets[4];
+	size_t		 nassets;
+	const char	*html_head;	/* app.html up to the marker */
+	size_t		 head_len;
+	const char	*html_tail;	/* after it */
+	size_t		 tail_len;
+};
+
+static const struct {
+	const char *name, *ctype;
+} asset_files[] = {
+	{ "app.html", "text/html; charset=utf-8" },
+	{ "app.js", "text/javascript; charset=utf-8" },
+	{ "app.css", "text/css; charset=utf-8" },
+	{ "i18n.js", "text/javascript; charset=utf-8" },
+};
+
+static char *
+load(const char *dir, const char *name, size_t *len, char *err,
+    size_t errlen)
+{
+	char path[4096], chunk[8192];
+	struct buf b;
+	FILE *fp;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fp = fopen(path, "rb");
+	if (fp == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	buf_init(&b, WEB_FILE_MAX);
+	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
+		buf_append(&b, chunk, n);
+	fclose(fp);
+	if (buf_failed(&b)) {
+		snprintf(err, errlen, "%s: larger than 512 KiB", path);
+		buf_free(&b);
+		return NULL;
+	}
+	return buf_release(&b, len);
+}
+
+int
+web_load(const char *dir, struct web **out, char *err, size_t errlen)
+{
+	struct web *w = xcalloc(1, sizeof(*w));
+	const char *mark;
+	size_t i;
+
+	for (i = 0; i < KB_NELEM(asset_files); i++) {
+		struct asset *a = &w->assets[w->nassets];
+
+		a->data = load(dir, asset_files[i].name, &a->len, err, errlen);
+		if (a->data == NULL)
+			goto fail;
+		a->name = asset_files[i].name;
+		a->ctype = asset_files[i].ctype;
+		w->nassets++;
+	}
+	mark = strstr(w->assets[0].data, WEB_MARKER);
+	if (mark == NULL) {
+		snprintf(err, errlen, "%s/app.html: has no %s marker", dir,
+		    WEB_MARKER);
+		goto fail;
+	}
+	w->html_head = w->assets[0].data;
+	w->head_len = (size_t)(mark - w->html_head);
+	w->html_tail = mark + strlen(WEB_MARKER);
+	w->tail_len = w->assets[0].len - w->head_len - strlen(WEB_MARKER);
+	*out = w;
+	return 0;
+fail:
+	web_free(w);
+	*out = NULL;
+	return -1;
+}
+
+void
+web_free(struct web *w)
+{
+	size_t i;
+
+	if (w == NULL)
+		return;
+	for (i = 0; i < w->nassets; i++)
+		free(w->assets[i].data);
+	free(w);
+}
+
+/*
+ * The page with its settings as a JSON data block.  "<" is escaped so no
+ * value can close the script element.
+ */
+static int
+page(struct app *app, struct http_request *r, json_t *cfg)
+{
+	struct buf b;
+	char *js, *p;
+
+	json_object_set_new(cfg, "idle_seconds",
+	    json_integer(app->idle_seconds));
+	js = json_dumps(cfg, JSON_COMPACT | JSON_ESCAPE_SLASH);
+	json_decref(cfg);
+	if (js == NULL)
+		return http_reply_error(r, 500, "internal", NULL,
+		    "the page could not be built");
+	buf_init(&b, WEB_FILE_MAX * 2);
+	buf_append(&b, app->web->html_head, app->web->head_len);
+	buf_puts(&b, "<script type=\"application/json\" id=\"kb-config\">");
+	for (p = js; *p != '\0'; p++) {
+		if (*p == '<')
+			buf_puts(&b, "\\u003c");
+		else
+			buf_putc(&b, *p);
+	}
+	buf_puts(&b, "</script>");
+	buf_append(&b, app->web->html_tail, app->web->tail_len);
+	free(js);
+	if (buf_failed(&b)) {
+		buf_free(&b);
+		return http_reply_error(r, 500, "internal", NULL,
+		    "the page could not be built");
+	}
+	{
+		size_t len;
+		char *data = buf_release(&b, &len);
+
+		http_reply_text(r, "text/html; charset=utf-8", data, len);
+	}
+	http_reply_header(r, "Cache-Control", "no-store");
+	return 200;
+}
+
+static int
+not_found_page(struct http_request *r, const char *what)
+{
+	static const char fmt[] = "<!doctype html><html lang=\"nl\"><head>"
+	    "<meta charset=\"utf-8\"><meta name=\"viewport\" "
+	    "content=\"width=device-width, initial-scale=1\">"
+	    "<title>Niet gevonden</title></head><body><h1>Niet gevonden / "
+	    "Not found</h1><p>%s</p><p>Hulp nodig? Bel Veilig Thuis: "
+	    "<a href=\"tel:08002000\">0800-2000</a> (gratis, dag en nacht)."
+	    "</p></body></html>";
+	char *html;
+	int n;
+
+	n = snprintf(NULL, 0, fmt, what);
+	html = xmalloc((size_t)n + 1);
+	snprintf(html, (size_t)n + 1, fmt, what);
+	http_reply_text(r, "text/html; charset=utf-8", html, (size_t)n);
+	return 404;
+}
+
+static json_t *
+base_config(struct app *app, const char *mode, const char *channel,
+    const struct survey *s, const struct survey_location *loc,
+    const char *lang)
+{
+	json_t *cfg = json_pack("{s:s, s:s, s:s, s:s, s:O, s:n, s:n}",
+	    "mode", mode, "channel", channel, "survey", s->id, "location",
+	    loc->id, "location_name", loc->name, "token", "you_said");
+
+	(void)app;
+	json_object_set_new(cfg, "lang", lang != NULL &&
+	    survey_has_language(s, lang) ? json_string(lang) : json_null());
+	return cfg;
+}
+
+int
+web_phone_page(struct app *app, struct http_request *r)
+{
+	const struct survey *s;
+	const struct survey_location *loc;
+	const char *l = http_request_query(r, "loc");
+
+	s = survey_set_find(app->surveys, http_request_tail(r), 0);
+	if (s == NULL)
+		return not_found_page(r, "Deze vragenlijst bestaat niet. / "
+		    "This survey does not exist.");
+	loc = l ? survey_set_location(app->surveys, l) : NULL;
+	if (loc == NULL)
+		return not_found_page(r, "Deze link mist een geldige locatie. "
+		    "/ This link has no valid location.");
+	return page(app, r, base_config(app, "phone", "qr", s, loc,
+	    http_request_query(r, "lang")));
+}
+
+int
+web_kiosk_page(struct app *app, struct http_request *r)
+{
+	const struct survey *s;
+	const struct survey_location *loc;
+	const char *sid = http_request_query(r, "survey");
+
+	loc = survey_set_location(app->surveys, http_request_tail(r));
+	if (loc == NULL)
+		return not_found_page(r, "Deze locatie bestaat niet. / "
+		    "This location does not exist.");
+	s = sid ? survey_set_find(app->surveys, sid, 0) : NULL;
+	if (s == NULL)
+		return not_found_page(r, "Deze vragenlijst bestaat niet. / "
+		    "This survey does not exist.");
+	return page(app, r, base_config(app, "kiosk", "kiosk", s, loc,
+	    http_request_query(r, "lang")));
+}
+
+int
+web_invite_page(struct app *app, struct http_request *r)
+{
+	(void)app;
+	http_reply_header(r, "Cache-Control", "no-store");
+	return not_found_page(r, "Deze link is niet (meer) geldig. / "
+	    "This link is not valid.");
+}
+
+int
+web_asset(struct app *app, struct http_request *r)
+{
+	const char *name = http_request_tail(r);
+	size_t i;
+
+	for (i = 1; i < app->web->nassets; i++) {
+		const struct asset *a = &app->web->assets[i];
+
+		if (strcmp(a->name, name) == 0) {
+			http_reply_data(r, a->ctype, a->data, a->len, 0);
+			http_reply_header(r, "Cache-Control",
+			    "public, max-age=300");
+			return 200;
+		}
+	}
+	return http_reply_error(r, 404, "not_found", NULL,
+	    "there is no such file");
+}
