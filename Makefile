@@ -4,7 +4,7 @@
 #   make test SAN=1   the same under AddressSanitizer and UBSan
 
 CC      ?= cc
-PKGS    := libmicrohttpd sqlite3 jansson libsodium
+PKGS    := libmicrohttpd sqlite3 jansson libsodium libqrencode libpng
 CFLAGS  ?= -O2 -g
 WARN    := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wpointer-arith -Wcast-qual -Werror
@@ -21,11 +21,13 @@ endif
 DEB_BUILD := gcc make pkg-config libmicrohttpd-dev libsqlite3-dev \
              libjansson-dev libsodium-dev libcurl4-openssl-dev \
              libqrencode-dev libpng-dev tzdata
-DEB_TEST  := libcmocka-dev python3 sqlite3 curl chromium nodejs npm
+DEB_TEST  := libcmocka-dev python3 sqlite3 curl chromium nodejs npm \
+             zbar-tools librsvg2-bin wrk
 
 SRC_LIB := server/util.c server/log.c server/config.c server/jsonpos.c \
            server/survey.c server/redact.c server/response.c \
-           server/store.c server/http.c server/api.c server/web.c
+           server/store.c server/http.c server/api.c server/web.c \
+           server/auth.c server/admin.c
 SRC_BIN := server/main.c
 OBJ_LIB := $(SRC_LIB:server/%.c=$(BUILD)/obj/%.o)
 OBJ_BIN := $(SRC_BIN:server/%.c=$(BUILD)/obj/%.o)
@@ -36,7 +38,7 @@ ALL_CFLAGS := $(WARN) $(DEFS) $(CFLAGS) -Iinclude $(PKG_CFLAGS) -pthread
 LDLIBS     := $(PKG_LIBS) -pthread -lm
 
 UNIT_TESTS := test_util test_config test_jsonpos test_survey test_answers \
-              test_redact test_response test_store
+              test_redact test_response test_store test_qr
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/%)
 
 # Options for `make run`; override on the command line.

@@ -10,13 +10,17 @@
 #include "survey.h"
 
 struct web;
+struct auth_throttle;
 
 struct app {
 	struct survey_set	*surveys;
 	struct store		*store;
 	struct web		*web;
+	struct auth_throttle	*logins;
 	const char		*base_url;
+	const char		*db_path;
 	unsigned		 idle_seconds;
+	unsigned		 anonymity_k;
 };
 
 /* Handlers: api.c */
@@ -31,6 +35,16 @@ int	web_phone_page(struct app *, struct http_request *);
 int	web_kiosk_page(struct app *, struct http_request *);
 int	web_invite_page(struct app *, struct http_request *);
 int	web_asset(struct app *, struct http_request *);
+
+/* Handlers: admin.c (the project team's pages) */
+int	admin_login_page(struct app *, struct http_request *);
+int	admin_login(struct app *, struct http_request *);
+int	admin_logout(struct app *, struct http_request *);
+int	admin_css(struct app *, struct http_request *);
+int	admin_home(struct app *, struct http_request *);
+int	admin_users(struct app *, struct http_request *);
+int	admin_audit(struct app *, struct http_request *);
+int	admin_api_whoami(struct app *, struct http_request *);
 
 /*
  * Loads the respondent app's files from dir into memory.  Returns 0, or -1

@@ -57,6 +57,22 @@ int	 http_request_is_tls(const struct http_request *r);
  */
 unsigned http_request_throttle(struct http_request *r);
 
+/* Who is asking, once the dispatcher has checked the route's roles. */
+struct http_auth {
+	char	user[64];	/* user or API key name; "" if nobody */
+	int	role;		/* AUTH_ROLE_*, 0 for nobody */
+	int	via_key;	/* Authorization: Bearer */
+	char	csrf[64];	/* the session's CSRF token, "" for keys */
+};
+
+const struct http_auth *http_request_auth(const struct http_request *r);
+/* A field of an application/x-www-form-urlencoded body, or NULL. */
+const char *http_request_form(struct http_request *r, const char *key);
+const char *http_request_cookie(const struct http_request *r,
+	    const char *name);
+/* The client's address as text, for in-memory throttling only. */
+void	 http_request_client(struct http_request *r, char *out, size_t outlen);
+
 /* Per-request state of a handler, freed with fn when the request ends. */
 void	 http_request_set_state(struct http_request *r, void *state,
 	    void (*fn)(void *));

@@ -70,7 +70,7 @@ static int
 config_file(struct config *c, const char *path, unsigned command,
     char *err, size_t errlen)
 {
-	char line[CONFIG_LINE_MAX];
+	char line[CONFIG_LINE_MAX], flag[CONFIG_LINE_MAX];
 	FILE *fp;
 	int lineno = 0, rc = -1;
 
@@ -106,9 +106,11 @@ config_file(struct config *c, const char *path, unsigned command,
 			val[strlen(val) - 1] = '\0';
 			val++;
 		}
-		key_to_flag(key);
-		i = config_find(c, key, strlen(key));
-		if (i < 0 || strcmp(key, "config") == 0) {
+		/* Messages name the key as the file spells it. */
+		snprintf(flag, sizeof(flag), "%s", key);
+		key_to_flag(flag);
+		i = config_find(c, flag, strlen(flag));
+		if (i < 0 || strcmp(flag, "config") == 0) {
 			snprintf(err, errlen, "%s:%d: unknown key '%s'", path,
 			    lineno, key);
 			goto out;

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "auth.h"
 #include "http.h"
 #include "log.h"
 #include "util.h"
@@ -57,24 +58,51 @@ struct http {
 
 typedef int (*http_handler)(struct app *, struct http_request *);
 
+/* Who may use a route: PUBLIC, or a set of roles. */
+#define PUBLIC		0
+#define ADMIN		AUTH_ROLE_ADMIN
+#define VIEW		(AUTH_ROLE_ADMIN | AUTH_ROLE_VIEWER)
+#define SEND		(AUTH_ROLE_ADMIN | AUTH_ROLE_SENDER)
+#define ANYROLE		(AUTH_ROLE_ADMIN | AUTH_ROLE_VIEWER | AUTH_ROLE_SENDER)
+
+/* How a route answers someone not logged in. */
+enum route_kind {
+	PAGE,		/* 303 to the login page; session cookie only */
+	API		/* 401 JSON; a session or an API key */
+};
+
 struct route {
 	const char	*method;
 	const char	*path;
 	int		 prefix;	/* path is a prefix; the rest is the tail */
+	int		 roles;
+	enum route_kind	 kind;
 	http_handler	 handler;
 	http_handler	 finish;	/* after a suspended handler resumes */
 };
 
 static const struct route routes[] = {
-	{ "GET",  "/healthz",		0, api_healthz, NULL },
-	{ "GET",  "/api/surveys",	0, api_surveys_list, NULL },
-	{ "GET",  "/api/surveys/",	1, api_survey_get, NULL },
-	{ "POST", "/api/responses",	0, api_response_post,
+	{ "GET",  "/healthz",		0, PUBLIC, API, api_healthz, NULL },
+	{ "GET",  "/api/surveys",	0, PUBLIC, API, api_surveys_list,
+	    NULL },
+	{ "GET",  "/api/surveys/",	1, PUBLIC, API, api_survey_get, NULL },
+	{ "POST", "/api/responses",	0, PUBLIC, API, api_response_post,
 	    api_response_finish },
-	{ "GET",  "/s/",		1, web_phone_page, NULL },
-	{ "GET",  "/kiosk/",		1, web_kiosk_page, NULL },
-	{ "GET",  "/i/",		1, web_invite_page, NULL },
-	{ "GET",  "/assets/",		1, web_asset, NULL },
+	{ "GET",  "/s/",		1, PUBLIC, PAGE, web_phone_page, NULL },
+	{ "GET",  "/kiosk/",		1, PUBLIC, PAGE, web_kiosk_page, NULL },
+	{ "GET",  "/i/",		1, PUBLIC, PAGE, web_invite_page, NULL },
+	{ "GET",  "/assets/",		1, PUBLIC, PAGE, web_asset, NULL },
+
+	{ "GET",  "/admin/login",	0, PUBLIC, PAGE, admin_login_page,
+	    NULL },
+	{ "POST", "/admin/login",	0, PUBLIC, PAGE, admin_login, NULL },
+	{ "GET",  "/admin/admin.css",	0, PUBLIC, PAGE, admin_css, NULL },
+	{ "POST", "/admin/logout",	0, ANYROLE, PAGE, admin_logout, NULL },
+	{ "GET",  "/admin/",		0, ANYROLE, PAGE, admin_home, NULL },
+	{ "GET",  "/admin/users",	0, ADMIN, PAGE, admin_users, NULL },
+	{ "GET",  "/admin/audit",	0, ADMIN, PAGE, admin_audit, NULL },
+	{ "GET",  "/admin/api/whoami",	0, ANYROLE, API, admin_api_whoami,
+	    NULL },
 };
 
 struct http_request {
@@ -94,6 +122,9 @@ struct http_request {
 
 	void			*state;
 	void			(*state_free)(void *);
+	struct http_auth	 auth;
+	char			**form;		/* key, value, ...; NULL-ended */
+	int			 form_parsed;
 
 	int			 status;
 	const char		*ctype;
@@ -144,6 +175,114 @@ http_request_body(const struct http_request *r, size_t *len)
 {
 	*len = r->body.len;
 	return r->body.data ? r->body.data : "";
+}
+
+const struct http_auth *
+http_request_auth(const struct http_request *r)
+{
+	return &r->auth;
+}
+
+const char *
+http_request_cookie(const struct http_request *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, name);
+}
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Decodes one urlencoded component of n bytes; NULL if malformed. */
+static char *
+form_decode(const char *s, size_t n)
+{
+	char *out = xmalloc(n + 1);
+	size_t i, o = 0;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] == '+') {
+			out[o++] = ' ';
+		} else if (s[i] == '%') {
+			int hi, lo;
+
+			if (i + 2 >= n)
+				goto bad;
+			hi = hexval(s[i + 1]);
+			lo = hexval(s[i + 2]);
+			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
+				goto bad;
+			out[o++] = (char)(hi * 16 + lo);
+			i += 2;
+		} else {
+			out[o++] = s[i];
+		}
+	}
+	out[o] = '\0';
+	if (utf8_length(out, o) < 0)
+		goto bad;
+	return out;
+bad:
+	free(out);
+	return NULL;
+}
+
+static void
+form_parse(struct http_request *r)
+{
+	const char *p, *end, *amp, *eq;
+	size_t n = 0;
+
+	r->form_parsed = 1;
+	r->form = xcalloc(1, sizeof(char *));
+	p = r->body.data;
+	if (p == NULL)
+		return;
+	end = p + r->body.len;
+	while (p < end) {
+		char *k, *v;
+
+		amp = memchr(p, '&', (size_t)(end - p));
+		if (amp == NULL)
+			amp = end;
+		eq = memchr(p, '=', (size_t)(amp - p));
+		if (eq == NULL)
+			eq = amp;
+		k = form_decode(p, (size_t)(eq - p));
+		v = form_decode(eq < amp ? eq + 1 : eq,
+		    eq < amp ? (size_t)(amp - eq - 1) : 0);
+		if (k != NULL && v != NULL && n < 64) {
+			r->form = xrealloc(r->form, (n + 3) * sizeof(char *));
+			r->form[n++] = k;
+			r->form[n++] = v;
+			r->form[n] = NULL;
+		} else {
+			free(k);
+			free(v);
+		}
+		p = amp + 1;
+	}
+}
+
+const char *
+http_request_form(struct http_request *r, const char *key)
+{
+	size_t i;
+
+	if (!r->form_parsed)
+		form_parse(r);
+	for (i = 0; r->form[i] != NULL; i += 2)
+		if (strcmp(r->form[i], key) == 0)
+			return r->form[i + 1];
+	return NULL;
 }
 
 int
@@ -247,8 +386,8 @@ http_reply_header(struct http_request *r, const char *name, const char *value)
 }
 
 /* The client's address as text; through a trusted proxy, its XFF entry. */
-static void
-client_address(struct http_request *r, char *out, size_t outlen)
+void
+http_request_client(struct http_request *r, char *out, size_t outlen)
 {
 	const union MHD_ConnectionInfo *ci;
 	const struct sockaddr *sa;
@@ -303,7 +442,7 @@ http_request_throttle(struct http_request *r)
 
 	if (h->rate_per_min == 0)
 		return 0;
-	client_address(r, addr, sizeof(addr));
+	http_request_client(r, addr, sizeof(addr));
 	/* A keyed hash: the table never holds an address itself. */
 	crypto_shorthash(key, (const unsigned char *)addr, strlen(addr),
 	    h->rate_secret);
@@ -375,6 +514,8 @@ send_reply(struct http_request *r, int status)
 		MHD_add_response_header(resp, "Content-Security-Policy", csp);
 		MHD_add_response_header(resp, "X-Frame-Options", "DENY");
 	}
+	if (strncmp(r->url, "/admin", 6) == 0)
+		MHD_add_response_header(resp, "Cache-Control", "no-store");
 	if (r->h->tls)
 		MHD_add_response_header(resp, "Strict-Transport-Security",
 		    "max-age=31536000");
@@ -438,10 +579,79 @@ inflight_leave(struct http *h)
 	pthread_mutex_unlock(&h->mtx);
 }
 
+/*
+ * Fills r->auth from a bearer key (API routes) or the session cookie.
+ * Returns 0 when the route may run, else the status of the refusal.
+ */
+static int
+authorize(struct http_request *r)
+{
+	const struct route *rt = r->route;
+	struct store *st = r->h->app->store;
+	const char *authz, *token;
+	char role[8];
+	int rc;
+
+	if (rt->roles == PUBLIC)
+		return 0;
+	authz = http_request_header(r, "Authorization");
+	if (authz != NULL && strncmp(authz, "Bearer ", 7) == 0) {
+		unsigned char h[AUTH_TOKEN_HASH];
+
+		if (rt->kind != API)
+			return http_reply_error(r, 401, "unauthorized", NULL,
+			    "API keys work only for /admin/api/ addresses");
+		auth_token_hash(authz + 7, h);
+		rc = store_apikey_find(st, h, sizeof(h), r->auth.user,
+		    sizeof(r->auth.user), role, sizeof(role));
+		if (rc != 1)
+			return http_reply_error(r, rc == -1 ? 503 : 401,
+			    "unauthorized", NULL, "unknown or revoked API key");
+		r->auth.role = auth_role_parse(role);
+		r->auth.via_key = 1;
+	} else {
+		struct store_session ss;
+
+		token = http_request_cookie(r, "kb_session");
+		rc = auth_session_check(st, token, time(NULL), &ss);
+		if (rc == -1)
+			return http_reply_error(r, 503, "unavailable", NULL,
+			    "the database is not available");
+		if (rc == 0) {
+			if (rt->kind == API)
+				return http_reply_error(r, 401,
+				    "unauthorized", NULL, "log in first, or "
+				    "send Authorization: Bearer KEY");
+			http_reply_header(r, "Location", "/admin/login");
+			return http_reply_error(r, 303, "login_required",
+			    NULL, "log in first");
+		}
+		snprintf(r->auth.user, sizeof(r->auth.user), "%s", ss.user);
+		snprintf(r->auth.csrf, sizeof(r->auth.csrf), "%s", ss.csrf);
+		r->auth.role = auth_role_parse(ss.role);
+	}
+	if (!(r->auth.role & rt->roles))
+		return http_reply_error(r, 403, "forbidden", NULL,
+		    "your role may not do this");
+	/* A session's state changes carry its CSRF token; keys need none. */
+	if (!r->auth.via_key && strcmp(r->method, "GET") != 0 &&
+	    strcmp(r->method, "HEAD") != 0) {
+		const char *t = http_request_header(r, "X-CSRF-Token");
+
+		if (t == NULL)
+			t = http_request_form(r, "csrf");
+		if (t == NULL || !auth_equal(t, r->auth.csrf))
+			return http_reply_error(r, 403, "csrf", NULL,
+			    "the form is out of date; reload the page and "
+			    "try again");
+	}
+	return 0;
+}
+
 static int
 dispatch(struct http_request *r)
 {
-	int method_ok;
+	int method_ok, status;
 	unsigned long long clen;
 	const char *cl;
 
@@ -468,6 +678,9 @@ dispatch(struct http_request *r)
 	    strchr(r->tail, '/') != NULL))
 		return http_reply_error(r, 404, "not_found", NULL,
 		    "there is nothing at this address");
+	status = authorize(r);
+	if (status != 0)
+		return status;
 	return r->route->handler(r->h->app, r);
 }
 
@@ -569,6 +782,9 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	reply_clear(r);
 	for (i = 0; i < r->nheaders; i++)
 		free(r->hvalue[i]);
+	for (i = 0; r->form != NULL && r->form[i] != NULL; i++)
+		free(r->form[i]);
+	free(r->form);
 	buf_free(&r->body);
 	if (r->counted)
 		inflight_leave(h);

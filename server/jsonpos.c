@@ -92,7 +92,7 @@ static int
 scan_value(struct scan *sc)
 {
 	const char *p;
-	size_t l;
+	size_t l, b;
 
 	scan_ws(sc);
 	if (sc->i >= sc->n)
@@ -105,9 +105,11 @@ scan_value(struct scan *sc)
 	case '[':
 		return scan_container(sc, '[', ']');
 	default:
+		b = sc->i;
 		while (sc->i < sc->n && strchr(",]} \t\r\n", sc->s[sc->i]) == NULL)
 			sc->i++;
-		return 0;
+		/* A NUL byte ends no token: without progress, give up. */
+		return sc->i > b ? 0 : -1;
 	}
 }
 

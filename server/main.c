@@ -10,8 +10,12 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <sodium.h>
+
+#include <termios.h>
 
 #include "app.h"
+#include "auth.h"
 #include "config.h"
 #include "http.h"
 #include "log.h"
@@ -22,8 +26,11 @@
 #define CMD_SERVE	0x01u
 #define CMD_SURVEYS	0x02u
 #define CMD_BACKUP	0x04u
+#define CMD_USER	0x08u
+#define CMD_APIKEY	0x10u
 #define CMD_ALL		0xffu
-#define CMD_DATA	(CMD_SERVE | CMD_BACKUP)
+/* Commands that touch the database or the surveys share these options. */
+#define CMD_DATA	(CMD_SERVE | CMD_BACKUP | CMD_USER | CMD_APIKEY)
 
 #define KB_VERSION	"0.1.0"
 #define SHUTDOWN_WAIT_MS 10000
@@ -37,9 +44,10 @@ static const struct config_opt options[] = {
 	{ "db", 0, "data/klankbord.db", "the SQLite database file",
 	    CMD_DATA },
 	{ "surveys", 0, "surveys", "folder of survey definitions",
-	    CMD_SERVE | CMD_SURVEYS },
+	    CMD_DATA | CMD_SURVEYS },
 	{ "base-url", 0, "http://127.0.0.1:8080", "public address of this "
-	    "server, used in links and QR codes", CMD_SERVE },
+	    "server, used in links and QR codes", CMD_DATA },
+	{ "role", 0, NULL, "admin, viewer or sender", CMD_USER | CMD_APIKEY },
 	{ "web-dir", 0, "kiosk", "folder of the respondent app's files",
 	    CMD_SERVE },
 	{ "idle-seconds", 0, "60", "kiosk: seconds without a touch before "
@@ -73,6 +81,12 @@ usage(FILE *fp)
 	    "  surveys check    validate the survey definitions\n"
 	    "  backup FILE      write an online, consistent copy of the "
 	    "database\n"
+	    "  user add NAME --role admin|viewer|sender   (password from "
+	    "stdin)\n"
+	    "  user list | user remove NAME | user passwd NAME\n"
+	    "  apikey add NAME --role sender|viewer       (prints the key "
+	    "once)\n"
+	    "  apikey list | apikey revoke NAME\n"
 	    "  version          print the version\n\n"
 	    "Run 'klankbord COMMAND --help' for the options of a command.\n");
 }
@@ -185,6 +199,262 @@ ensure_parent(const char *path)
 	return rc;
 }
 
+/*
+ * Reads a password: from a terminal twice without echo, otherwise the
+ * first line of standard input.  Returns 0, or -1 with a message printed.
+ */
+static int
+read_password(char *out, size_t outlen)
+{
+	struct termios old, quiet;
+	char again[1100];
+	int tty = isatty(STDIN_FILENO);
+	size_t n;
+
+	if (tty) {
+		if (tcgetattr(STDIN_FILENO, &old) == -1)
+			tty = 0;
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		if (tty)
+			(void)tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+		fprintf(stderr, "Password (at least %d characters): ",
+		    AUTH_PASSWORD_MIN);
+	}
+	if (fgets(out, (int)outlen, stdin) == NULL)
+		out[0] = '\0';
+	if (tty) {
+		fprintf(stderr, "\nAgain: ");
+		if (fgets(again, sizeof(again), stdin) == NULL)
+			again[0] = '\0';
+		(void)tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+		fputc('\n', stderr);
+	}
+	n = strcspn(out, "\r\n");
+	out[n] = '\0';
+	if (tty) {
+		again[strcspn(again, "\r\n")] = '\0';
+		if (strcmp(out, again) != 0) {
+			fprintf(stderr, "klankbord: the passwords differ\n");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+open_store(struct config *c, struct store **st)
+{
+	char err[1024];
+
+	if (ensure_parent(config_get(c, "db")) == -1)
+		return -1;
+	if (store_open(config_get(c, "db"), st, err, sizeof(err)) == -1) {
+		fprintf(stderr, "klankbord: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+print_row(const char *const *cols, void *arg)
+{
+	int i, n = *(int *)arg;
+
+	for (i = 0; i < n; i++)
+		printf("%s%-*s", i ? "  " : "", i == n - 1 ? 0 : 20,
+		    cols[i] ? cols[i] : "-");
+	putchar('\n');
+}
+
+static int
+name_ok(const char *name)
+{
+	if (name != NULL && ident_valid(name, 63, "._@-"))
+		return 1;
+	fprintf(stderr, "klankbord: a name is 1 to 63 characters of a-z, "
+	    "0-9, '.', '_', '@' and '-'\n");
+	return 0;
+}
+
+static int
+user_set_password(struct store *st, const char *verb, const char *name,
+    const char *role)
+{
+	char pw[1100], hash[AUTH_HASH_MAX], err[256];
+	int rc = 1, n;
+
+	if (read_password(pw, sizeof(pw)) == -1)
+		goto out;
+	if (auth_password_acceptable(pw, err, sizeof(err)) == -1) {
+		fprintf(stderr, "klankbord: %s\n", err);
+		goto out;
+	}
+	if (auth_password_hash(pw, hash) == -1) {
+		fprintf(stderr, "klankbord: hashing the password failed "
+		    "(out of memory?)\n");
+		goto out;
+	}
+	n = role != NULL ? store_user_add(st, name, role, hash) :
+	    store_user_passwd(st, name, hash);
+	if (n == -1) {
+		fprintf(stderr, "klankbord: the database refused the change\n");
+		goto out;
+	}
+	if (n == 0) {
+		fprintf(stderr, role != NULL ? "klankbord: user '%s' already "
+		    "exists\n" : "klankbord: no user '%s'\n", name);
+		goto out;
+	}
+	(void)store_audit_add(st, "cli", verb, name);
+	printf(role != NULL ? "user %s added (%s)\n" :
+	    "password of %s changed; their sessions ended\n", name,
+	    role != NULL ? role : "");
+	rc = 0;
+out:
+	sodium_memzero(pw, sizeof(pw));
+	return rc;
+}
+
+static int
+cmd_user(int argc, char **argv)
+{
+	static const char synopsis[] = "klankbord user add NAME --role "
+	    "admin|viewer|sender | list | remove NAME | passwd NAME";
+	struct config *c = NULL;
+	struct store *st = NULL;
+	const char *verb, *name, *role;
+	int rc, status = 2, n;
+
+	rc = parse_opts(CMD_USER, synopsis, argc, argv, &c);
+	if (rc != 0)
+		return rc == 1 ? 0 : 2;
+	verb = config_argv(c, 0);
+	name = config_argv(c, 1);
+	role = config_get(c, "role");
+	if (verb == NULL || config_argc(c) > 2 ||
+	    (strcmp(verb, "list") == 0) != (name == NULL)) {
+		fprintf(stderr, "usage: %s\n", synopsis);
+		goto out;
+	}
+	if (name != NULL && !name_ok(name))
+		goto out;
+	if (strcmp(verb, "add") == 0 && auth_role_parse(role) == 0) {
+		fprintf(stderr, "klankbord: user add needs --role admin, "
+		    "viewer or sender\n");
+		goto out;
+	}
+	if (strcmp(verb, "add") != 0 && strcmp(verb, "list") != 0 &&
+	    strcmp(verb, "remove") != 0 && strcmp(verb, "passwd") != 0) {
+		fprintf(stderr, "usage: %s\n", synopsis);
+		goto out;
+	}
+	status = 1;
+	if (open_store(c, &st) == -1)
+		goto out;
+	if (strcmp(verb, "list") == 0) {
+		n = 3;
+		status = store_user_list(st, print_row, &n) == 0 ? 0 : 1;
+	} else if (strcmp(verb, "add") == 0) {
+		status = user_set_password(st, "user add", name, role);
+	} else if (strcmp(verb, "passwd") == 0) {
+		status = user_set_password(st, "user passwd", name, NULL);
+	} else {
+		char r[8], h[AUTH_HASH_MAX];
+
+		if (store_user_find(st, name, r, sizeof(r), h, sizeof(h)) == 1 &&
+		    strcmp(r, "admin") == 0 &&
+		    store_user_count(st, "admin") == 1) {
+			fprintf(stderr, "klankbord: '%s' is the last admin; add "
+			    "another admin first\n", name);
+			goto out;
+		}
+		n = store_user_remove(st, name);
+		if (n == 1) {
+			(void)store_audit_add(st, "cli", "user remove", name);
+			printf("user %s removed\n", name);
+			status = 0;
+		} else {
+			fprintf(stderr, "klankbord: no user '%s'\n", name);
+		}
+	}
+out:
+	store_close(st);
+	config_free(c);
+	return status;
+}
+
+static int
+cmd_apikey(int argc, char **argv)
+{
+	static const char synopsis[] = "klankbord apikey add NAME --role "
+	    "sender|viewer | list | revoke NAME";
+	struct config *c = NULL;
+	struct store *st = NULL;
+	const char *verb, *name, *role;
+	char key[AUTH_TOKEN_LEN + 4];
+	unsigned char h[AUTH_TOKEN_HASH];
+	int rc, status = 2, n;
+
+	rc = parse_opts(CMD_APIKEY, synopsis, argc, argv, &c);
+	if (rc != 0)
+		return rc == 1 ? 0 : 2;
+	verb = config_argv(c, 0);
+	name = config_argv(c, 1);
+	role = config_get(c, "role");
+	if (verb == NULL || config_argc(c) > 2 ||
+	    (strcmp(verb, "list") == 0) != (name == NULL) ||
+	    (strcmp(verb, "add") != 0 && strcmp(verb, "list") != 0 &&
+	    strcmp(verb, "revoke") != 0)) {
+		fprintf(stderr, "usage: %s\n", synopsis);
+		goto out;
+	}
+	if (name != NULL && !name_ok(name))
+		goto out;
+	if (strcmp(verb, "add") == 0 && (role == NULL ||
+	    (strcmp(role, "sender") != 0 && strcmp(role, "viewer") != 0))) {
+		fprintf(stderr, "klankbord: apikey add needs --role sender or "
+		    "viewer\n");
+		goto out;
+	}
+	status = 1;
+	if (open_store(c, &st) == -1)
+		goto out;
+	if (strcmp(verb, "list") == 0) {
+		n = 4;
+		status = store_apikey_list(st, print_row, &n) == 0 ? 0 : 1;
+	} else if (strcmp(verb, "add") == 0) {
+		auth_token_new(key);
+		auth_token_hash(key, h);
+		n = store_apikey_add(st, name, role, h, sizeof(h));
+		if (n == 1) {
+			(void)store_audit_add(st, "cli", "apikey add", name);
+			printf("%s\n", key);
+			fprintf(stderr, "API key '%s' (%s) made. It is shown "
+			    "only now: store it safely.\n", name, role);
+			status = 0;
+		} else {
+			fprintf(stderr, "klankbord: API key '%s' already "
+			    "exists\n", name);
+		}
+		sodium_memzero(key, sizeof(key));
+	} else {
+		n = store_apikey_revoke(st, name);
+		if (n == 1) {
+			(void)store_audit_add(st, "cli", "apikey revoke", name);
+			printf("API key %s revoked\n", name);
+			status = 0;
+		} else {
+			fprintf(stderr, "klankbord: no active API key '%s'\n",
+			    name);
+		}
+	}
+out:
+	store_close(st);
+	config_free(c);
+	return status;
+}
+
 static int
 archive_cb(const char *id, long long version, const char *def, void *arg)
 {
@@ -270,11 +540,13 @@ serve_options(struct config *c, struct http_options *ho, struct app *app)
 		log_warnx("--anonymity-k must be a number of at least 3");
 		return -1;
 	}
+	app->anonymity_k = (unsigned)n;
 	if (num_parse(config_get(c, "idle-seconds"), 10, 3600, &n) == -1) {
 		log_warnx("--idle-seconds must be from 10 to 3600");
 		return -1;
 	}
 	app->idle_seconds = (unsigned)n;
+	app->db_path = config_get(c, "db");
 	app->base_url = config_get(c, "base-url");
 	if (strncmp(app->base_url, "http://", 7) != 0 &&
 	    strncmp(app->base_url, "https://", 8) != 0) {
@@ -341,6 +613,10 @@ cmd_serve(int argc, char **argv)
 		log_warnx("%s", err);
 		goto out;
 	}
+	app.logins = auth_throttle_new();
+	if (store_user_count(app.store, "admin") == 0)
+		log_info("no admin yet; create one with: klankbord user add "
+		    "NAME --role admin --db %s", config_get(c, "db"));
 	if (http_start(&ho, &app, &h, err, sizeof(err)) == -1) {
 		log_warnx("%s", err);
 		goto out;
@@ -368,6 +644,7 @@ out:
 	if (status == 0)
 		log_info("stopped; everything acknowledged is on disk");
 	web_free(app.web);
+	auth_throttle_free(app.logins);
 	survey_set_free(app.surveys);
 	config_free(c);
 	return status;
@@ -392,6 +669,10 @@ main(int argc, char **argv)
 		return cmd_surveys(argc - 2, argv + 2);
 	if (strcmp(argv[1], "backup") == 0)
 		return cmd_backup(argc - 2, argv + 2);
+	if (strcmp(argv[1], "user") == 0)
+		return cmd_user(argc - 2, argv + 2);
+	if (strcmp(argv[1], "apikey") == 0)
+		return cmd_apikey(argc - 2, argv + 2);
 	if (strcmp(argv[1], "version") == 0 ||
 	    strcmp(argv[1], "--version") == 0) {
 		printf("klankbord %s\n", KB_VERSION);

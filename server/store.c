@@ -18,8 +18,57 @@
 #define STORE_BATCH_MAX		4096
 #define STORE_BUSY_MS		5000
 
+/* The team's statements, prepared on first use on the adm connection. */
+enum adm_sql {
+	ADM_USER_ADD, ADM_USER_FIND, ADM_USER_PASSWD, ADM_USER_REMOVE,
+	ADM_USER_COUNT, ADM_USER_LIST, ADM_SESSIONS_OF_USER,
+	ADM_KEY_ADD, ADM_KEY_FIND, ADM_KEY_REVOKE, ADM_KEY_LIST,
+	ADM_SESSION_ADD, ADM_SESSION_FIND, ADM_SESSION_TOUCH,
+	ADM_SESSION_DELETE, ADM_SESSION_PURGE,
+	ADM_AUDIT_ADD, ADM_AUDIT_LIST,
+	ADM_NSQL
+};
+
+static const char *const adm_sql_text[ADM_NSQL] = {
+	[ADM_USER_ADD] = "INSERT INTO users (name, role, pwhash, created)"
+	    " VALUES (?, ?, ?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))"
+	    " ON CONFLICT (name) DO NOTHING",
+	[ADM_USER_FIND] = "SELECT role, pwhash FROM users WHERE name = ?",
+	[ADM_USER_PASSWD] = "UPDATE users SET pwhash = ? WHERE name = ?",
+	[ADM_USER_REMOVE] = "DELETE FROM users WHERE name = ?",
+	[ADM_USER_COUNT] = "SELECT count(*) FROM users WHERE role = ?"
+	    " OR ? IS NULL",
+	[ADM_USER_LIST] = "SELECT name, role, created FROM users ORDER BY name",
+	[ADM_SESSIONS_OF_USER] = "DELETE FROM sessions WHERE user = ?",
+	[ADM_KEY_ADD] = "INSERT INTO api_keys (name, role, key_hash, created)"
+	    " VALUES (?, ?, ?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))"
+	    " ON CONFLICT DO NOTHING",
+	[ADM_KEY_FIND] = "SELECT name, role FROM api_keys WHERE key_hash = ?"
+	    " AND revoked IS NULL",
+	[ADM_KEY_REVOKE] = "UPDATE api_keys SET revoked ="
+	    " strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
+	    " WHERE name = ? AND revoked IS NULL",
+	[ADM_KEY_LIST] = "SELECT name, role, created, revoked FROM api_keys"
+	    " ORDER BY name",
+	[ADM_SESSION_ADD] = "INSERT INTO sessions (id_hash, user, csrf,"
+	    " created, seen) VALUES (?, ?, ?, ?, ?)",
+	[ADM_SESSION_FIND] = "SELECT s.user, u.role, s.csrf, s.created, s.seen"
+	    " FROM sessions s JOIN users u ON u.name = s.user"
+	    " WHERE s.id_hash = ?",
+	[ADM_SESSION_TOUCH] = "UPDATE sessions SET seen = ? WHERE id_hash = ?",
+	[ADM_SESSION_DELETE] = "DELETE FROM sessions WHERE id_hash = ?",
+	[ADM_SESSION_PURGE] = "DELETE FROM sessions WHERE created < ?"
+	    " OR seen < ?",
+	[ADM_AUDIT_ADD] = "INSERT INTO audit (at, actor, action, detail)"
+	    " VALUES (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?, ?, ?)",
+	[ADM_AUDIT_LIST] = "SELECT at, actor, action, detail FROM audit"
+	    " ORDER BY id DESC LIMIT ?",
+};
+
 struct store {
-	sqlite3			*db;
+	sqlite3			*db;		/* the writer's, or main's before */
+	sqlite3			*adm;		/* team actions, under adm_mtx */
+	pthread_mutex_t		 adm_mtx;
 	char			*path;
 	sqlite3_stmt		*ins_response;
 	sqlite3_stmt		*sel_submission;
@@ -31,6 +80,8 @@ struct store {
 	struct store_job	*head, *tail;
 	size_t			 pending;
 	int			 stopping;
+	int			 adm_init;
+	sqlite3_stmt		*adm_stmts[ADM_NSQL];
 };
 
 /*
@@ -61,6 +112,34 @@ static const char *const migrations[] = {
 	"  answers TEXT NOT NULL,"
 	"  submission BLOB NOT NULL UNIQUE);"
 	"CREATE INDEX responses_survey_week ON responses (survey, week);",
+	/*
+	 * 2: the project team.  Passwords as Argon2id strings, keys and
+	 * session ids only as hashes.  The audit log names team members and
+	 * what they did, never respondent data.
+	 */
+	"CREATE TABLE users ("
+	"  name TEXT PRIMARY KEY,"
+	"  role TEXT NOT NULL CHECK (role IN ('admin', 'viewer', 'sender')),"
+	"  pwhash TEXT NOT NULL,"
+	"  created TEXT NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE api_keys ("
+	"  name TEXT PRIMARY KEY,"
+	"  role TEXT NOT NULL CHECK (role IN ('viewer', 'sender')),"
+	"  key_hash BLOB NOT NULL UNIQUE,"
+	"  created TEXT NOT NULL,"
+	"  revoked TEXT) WITHOUT ROWID;"
+	"CREATE TABLE sessions ("
+	"  id_hash BLOB PRIMARY KEY,"
+	"  user TEXT NOT NULL REFERENCES users (name) ON DELETE CASCADE,"
+	"  csrf TEXT NOT NULL,"
+	"  created INTEGER NOT NULL,"
+	"  seen INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE audit ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  at TEXT NOT NULL,"
+	"  actor TEXT NOT NULL,"
+	"  action TEXT NOT NULL,"
+	"  detail TEXT NOT NULL);",
 };
 
 static const char sql_ins_response[] =
@@ -192,6 +271,18 @@ store_open(const char *path, struct store **out, char *err, size_t errlen)
 	}
 	if (migrate(st, err, errlen) == -1)
 		goto fail;
+	pthread_mutex_init(&st->adm_mtx, NULL);
+	st->adm_init = 1;
+	if (sqlite3_open_v2(path, &st->adm, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
+	    exec_sql(st->adm, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+	    " PRAGMA secure_delete=ON;", err, errlen) == -1) {
+		snprintf(err, errlen, "%s: cannot open database: %s", path,
+		    st->adm ? sqlite3_errmsg(st->adm) : "out of memory");
+		goto fail;
+	}
+	sqlite3_busy_timeout(st->adm, STORE_BUSY_MS);
+	sqlite3_extended_result_codes(st->adm, 1);
 	if (sqlite3_prepare_v2(st->db, sql_ins_response, -1, &st->ins_response,
 	    NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(st->db, sql_sel_submission, -1,
@@ -476,6 +567,17 @@ store_close(struct store *st)
 	}
 	sqlite3_finalize(st->ins_response);
 	sqlite3_finalize(st->sel_submission);
+	{
+		size_t i;
+
+		for (i = 0; i < ADM_NSQL; i++)
+			sqlite3_finalize(st->adm_stmts[i]);
+	}
+	if (st->adm != NULL && sqlite3_close(st->adm) != SQLITE_OK)
+		log_warnx("store: closing %s: %s", st->path,
+		    sqlite3_errmsg(st->adm));
+	if (st->adm_init)
+		pthread_mutex_destroy(&st->adm_mtx);
 	if (st->db != NULL && sqlite3_close(st->db) != SQLITE_OK)
 		log_warnx("store: closing %s: %s", st->path,
 		    sqlite3_errmsg(st->db));
@@ -553,4 +655,344 @@ out:
 		(void)unlink(buf_cstr(&tmp));
 	buf_free(&tmp);
 	return rc;
+}
+
+/*
+ * The team's side.  Each function takes adm_mtx, prepares (once) and binds
+ * its statement, steps it and resets it before unlocking.
+ */
+static sqlite3_stmt *
+adm_begin(struct store *st, enum adm_sql which)
+{
+	pthread_mutex_lock(&st->adm_mtx);
+	if (st->adm_stmts[which] == NULL &&
+	    sqlite3_prepare_v2(st->adm, adm_sql_text[which], -1,
+	    &st->adm_stmts[which], NULL) != SQLITE_OK) {
+		log_warnx("store: %s", sqlite3_errmsg(st->adm));
+		pthread_mutex_unlock(&st->adm_mtx);
+		return NULL;
+	}
+	return st->adm_stmts[which];
+}
+
+static void
+adm_end(struct store *st, sqlite3_stmt *s)
+{
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	pthread_mutex_unlock(&st->adm_mtx);
+}
+
+/* Steps a statement that returns no rows; the count of changed rows or -1. */
+static int
+adm_exec(struct store *st, sqlite3_stmt *s)
+{
+	int rc = sqlite3_step(s);
+	int n = sqlite3_changes(st->adm);
+
+	if (rc != SQLITE_DONE) {
+		log_warnx("store: %s", sqlite3_errmsg(st->adm));
+		n = -1;
+	}
+	adm_end(st, s);
+	return n;
+}
+
+static void
+copy_col(sqlite3_stmt *s, int col, char *out, size_t outlen)
+{
+	const unsigned char *t = sqlite3_column_text(s, col);
+	int n = sqlite3_column_bytes(s, col);
+
+	if (outlen == 0)
+		return;
+	if (t == NULL) {
+		out[0] = '\0';
+		return;
+	}
+	if ((size_t)n >= outlen)
+		n = (int)outlen - 1;
+	memcpy(out, t, (size_t)n);
+	out[n] = '\0';
+}
+
+int
+store_user_add(struct store *st, const char *name, const char *role,
+    const char *pwhash)
+{
+	sqlite3_stmt *s = adm_begin(st, ADM_USER_ADD);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, role, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, pwhash, -1, SQLITE_STATIC);
+	return adm_exec(st, s);
+}
+
+int
+store_user_find(struct store *st, const char *name, char *role,
+    size_t rolelen, char *pwhash, size_t pwlen)
+{
+	sqlite3_stmt *s = adm_begin(st, ADM_USER_FIND);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		copy_col(s, 0, role, rolelen);
+		copy_col(s, 1, pwhash, pwlen);
+		rc = 1;
+	} else {
+		rc = rc == SQLITE_DONE ? 0 : -1;
+	}
+	adm_end(st, s);
+	return rc;
+}
+
+int
+store_user_passwd(struct store *st, const char *name, const char *pwhash)
+{
+	sqlite3_stmt *s = adm_begin(st, ADM_USER_PASSWD);
+	int n;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, pwhash, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
+	n = adm_exec(st, s);
+	if (n == 1) {
+		/* A new password ends every session of the old one. */
+		s = adm_begin(st, ADM_SESSIONS_OF_USER);
+		if (s == NULL)
+			return -1;
+		sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+		if (adm_exec(st, s) == -1)
+			return -1;
+	}
+	return n;
+}
+
+int
+store_user_remove(struct store *st, const char *name)
+{
+	sqlite3_stmt *s = adm_begin(st, ADM_USER_REMOVE);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	return adm_exec(st, s);
+}
+
+int
+store_user_count(struct store *st, const char *role)
+{
+	sqlite3_stmt *s = adm_begin(st, ADM_USER_COUNT);
+	int n = -1;
+
+	if (s == NULL)
+		return -1;
+	if (role != NULL) {
+		sqlite3_bind_text(s, 1, role, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, role, -1, SQLITE_STATIC);
+	}
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int(s, 0);
+	adm_end(st, s);
+	return n;
+}
+
+/* Runs a listing statement, handing up to four text columns to fn. */
+static int
+adm_list(struct store *st, sqlite3_stmt *s, int ncols,
+    void (*fn)(const char *const *cols, void *), void *arg)
+{
+	const char *cols[4];
+	int rc, i;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		for (i = 0; i < ncols && i < 4; i++)
+			cols[i] = (const char *)sqlite3_column_text(s, i);
+		fn(cols, arg);
+	}
+	if (rc != SQLITE_DONE)
+		log_warnx("store: %s", sqlite3_errmsg(st->adm));
+	adm_end(st, s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+store_user_list(struct store *st, void (*fn)(const char *const *, void *),
+    void *arg)
+{
+	sqlite3_stmt *s = adm_begin(st, ADM_USER_LIST);
+
+	if (s == NULL)
+		return -1;
+	return adm_list(st, s, 3, fn, arg);
+}
+
+int
+store_apikey_add(struct store *st, const char *name, const char *role,
+    const unsigned char *hash, size_t hashlen)
+{
+	sqlite3_stmt *s = adm_begin(st, ADM_KEY_ADD);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, role, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 3, hash, (int)hashlen, SQLITE_STATIC);
+	return adm_exec(st, s);
+}
+
+int
+store_apikey_find(struct store *st, const unsigned char *hash, size_t hashlen,
+    char *name, size_t namelen, char *role, size_t rolelen)
+{
+	sqlite3_stmt *s = adm_begin(st, ADM_KEY_FIND);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_blob(s, 1, hash, (int)hashlen, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		copy_col(s, 0, name, namelen);
+		copy_col(s, 1, role, rolelen);
+		rc = 1;
+	} else {
+		rc = rc == SQLITE_DONE ? 0 : -1;
+	}
+	adm_end(st, s);
+	return rc;
+}
+
+int
+store_apikey_revoke(struct store *st, const char *name)
+{
+	sqlite3_stmt *s = adm_begin(st, ADM_KEY_REVOKE);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	return adm_exec(st, s);
+}
+
+int
+store_apikey_list(struct store *st, void (*fn)(const char *const *, void *),
+    void *arg)
+{
+	sqlite3_stmt *s = adm_begin(st, ADM_KEY_LIST);
+
+	if (s == NULL)
+		return -1;
+	return adm_list(st, s, 4, fn, arg);
+}
+
+int
+store_session_add(struct store *st, const unsigned char *hash, size_t hashlen,
+    const char *user, const char *csrf, long long now)
+{
+	sqlite3_stmt *s = adm_begin(st, ADM_SESSION_ADD);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_blob(s, 1, hash, (int)hashlen, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, user, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, csrf, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, now);
+	sqlite3_bind_int64(s, 5, now);
+	return adm_exec(st, s) == 1 ? 0 : -1;
+}
+
+int
+store_session_find(struct store *st, const unsigned char *hash,
+    size_t hashlen, struct store_session *out)
+{
+	sqlite3_stmt *s = adm_begin(st, ADM_SESSION_FIND);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_blob(s, 1, hash, (int)hashlen, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		copy_col(s, 0, out->user, sizeof(out->user));
+		copy_col(s, 1, out->role, sizeof(out->role));
+		copy_col(s, 2, out->csrf, sizeof(out->csrf));
+		out->created = sqlite3_column_int64(s, 3);
+		out->seen = sqlite3_column_int64(s, 4);
+		rc = 1;
+	} else {
+		rc = rc == SQLITE_DONE ? 0 : -1;
+	}
+	adm_end(st, s);
+	return rc;
+}
+
+int
+store_session_touch(struct store *st, const unsigned char *hash,
+    size_t hashlen, long long now)
+{
+	sqlite3_stmt *s = adm_begin(st, ADM_SESSION_TOUCH);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, now);
+	sqlite3_bind_blob(s, 2, hash, (int)hashlen, SQLITE_STATIC);
+	return adm_exec(st, s) < 0 ? -1 : 0;
+}
+
+int
+store_session_delete(struct store *st, const unsigned char *hash,
+    size_t hashlen)
+{
+	sqlite3_stmt *s = adm_begin(st, ADM_SESSION_DELETE);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_blob(s, 1, hash, (int)hashlen, SQLITE_STATIC);
+	return adm_exec(st, s) < 0 ? -1 : 0;
+}
+
+int
+store_session_purge(struct store *st, long long created_before,
+    long long seen_before)
+{
+	sqlite3_stmt *s = adm_begin(st, ADM_SESSION_PURGE);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, created_before);
+	sqlite3_bind_int64(s, 2, seen_before);
+	return adm_exec(st, s);
+}
+
+int
+store_audit_add(struct store *st, const char *actor, const char *action,
+    const char *detail)
+{
+	sqlite3_stmt *s = adm_begin(st, ADM_AUDIT_ADD);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, actor, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, action, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, detail ? detail : "", -1, SQLITE_STATIC);
+	return adm_exec(st, s) == 1 ? 0 : -1;
+}
+
+int
+store_audit_list(struct store *st, int limit,
+    void (*fn)(const char *const *, void *), void *arg)
+{
+	sqlite3_stmt *s = adm_begin(st, ADM_AUDIT_LIST);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int(s, 1, limit);
+	return adm_list(st, s, 4, fn, arg);
 }
