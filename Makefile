@@ -27,7 +27,8 @@ DEB_TEST  := libcmocka-dev python3 sqlite3 curl chromium nodejs npm \
 SRC_LIB := server/util.c server/log.c server/config.c server/jsonpos.c \
            server/survey.c server/redact.c server/response.c \
            server/store.c server/http.c server/api.c server/web.c \
-           server/auth.c server/admin.c
+           server/auth.c server/admin.c server/stats.c \
+           server/qr.c server/link.c
 SRC_BIN := server/main.c
 OBJ_LIB := $(SRC_LIB:server/%.c=$(BUILD)/obj/%.o)
 OBJ_BIN := $(SRC_BIN:server/%.c=$(BUILD)/obj/%.o)

@@ -45,6 +45,10 @@ int	admin_home(struct app *, struct http_request *);
 int	admin_users(struct app *, struct http_request *);
 int	admin_audit(struct app *, struct http_request *);
 int	admin_api_whoami(struct app *, struct http_request *);
+int	admin_qr_svg(struct app *, struct http_request *);
+int	admin_qr_png(struct app *, struct http_request *);
+int	admin_poster(struct app *, struct http_request *);
+int	admin_poster_css(struct app *, struct http_request *);
 
 /*
  * Loads the respondent app's files from dir into memory.  Returns 0, or -1

@@ -13,8 +13,12 @@ struct config_opt {
 	char		 shortname;	/* one-letter alias, or 0 */
 	const char	*def;		/* default value, or NULL */
 	const char	*help;
-	unsigned	 commands;	/* bit mask of subcommands using it */
+	unsigned	 commands;	/* bit mask of subcommands using it,
+					   plus CONFIG_BOOLEAN */
 };
+
+/* In commands: the option is a flag that takes no value and sets "1". */
+#define CONFIG_BOOLEAN	0x80000000u
 
 struct config;
 

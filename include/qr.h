@@ -74,11 +74,15 @@ struct qr_poster {
 /*
  * An A4 portrait poster (width="210mm" height="297mm", viewBox in mm) as a
  * standalone SVG document: the title(s), the sentences, the code 120 to 140
- * mm wide, the location and the URL written out.  Long texts are wrapped
- * at word boundaries by a character-count rule and cut with "…" past a few
- * lines; the URL is broken at character count, never cut.  Returns a
- * NUL-terminated string the caller frees (length in *len, which may be
- * NULL), or NULL when p lacks a required field.
+ * mm wide (the symbol itself, its quiet zone kept clear besides), the
+ * location and the URL written out.  Long texts are wrapped at word
+ * boundaries by a character-count rule and cut with "…" past a few lines
+ * (title 2 lines of 30, second title 1 of 42, sentences 3 of 56, location
+ * 2 of 46); the URL is broken by character count near '/', '?', '&', '='
+ * and '-' (3 lines of 64, or in smaller type 3 of 90, cut only beyond
+ * 270 characters).  Returns a NUL-terminated string the caller frees
+ * (length in *len, which may be NULL), or NULL when p lacks a required
+ * field.
  */
 char	*qr_poster_svg(const struct qr *q, const struct qr_poster *p,
 	    size_t *len);
@@ -87,7 +91,8 @@ char	*qr_poster_svg(const struct qr *q, const struct qr_poster *p,
  * The same poster as a printable HTML page: no <style> element and no
  * style attribute (the server's CSP forbids inline styles), but a link to
  * /admin/poster.css, whose text qr_poster_css returns; the code inline as
- * qr_svg markup without its XML declaration.  Returns a NUL-terminated
+ * qr_svg markup without its XML declaration, in a box 150 mm wide (so the
+ * symbol is at least 120 mm from version 4 up).  Returns a NUL-terminated
  * string the caller frees (length in *len, which may be NULL), or NULL when
  * p lacks a required field.
  */

@@ -29,6 +29,14 @@ int	 response_prepare(const struct survey_set *set, const char *body,
 	    struct response_error *e) __attribute__((warn_unused_result));
 void	 response_clear(struct store_response *r);
 
+/*
+ * Fills the rollup fields of a stored row (survey, version, week and the
+ * answers JSON set) for a rebuild.  -1 when its survey version is unknown
+ * or the answers unreadable.  The caller frees r->tallies.
+ */
+int	 response_rollup_row(const struct survey_set *set,
+	    struct store_response *r) __attribute__((warn_unused_result));
+
 /* The ISO 8601 week of t in local time, "2026-W47" (9 bytes with NUL). */
 void	 response_week(time_t t, char out[9]);
 

@@ -13,6 +13,12 @@
 
 struct store;
 
+/* One answer counted in the distributions: question and value. */
+struct store_tally {
+	char		question[49];
+	char		value[33];
+};
+
 /* What one response row holds: nothing that identifies a person. */
 struct store_response {
 	char		 survey[49];
@@ -23,6 +29,13 @@ struct store_response {
 	char		 week[9];		/* ISO week, "2026-W47" */
 	char		*answers;		/* JSON object, owned */
 	unsigned char	 submission[STORE_SUBMISSION_BYTES]; /* hash of id */
+
+	/* What the response adds to the dashboard's rollups. */
+	char		 month[8];		/* "2026-11" */
+	int		 scored;		/* has a satisfaction score */
+	double		 score;			/* 0..10 */
+	struct store_tally *tallies;		/* owned */
+	size_t		 ntallies;
 };
 
 enum store_result {
@@ -81,6 +94,41 @@ size_t	 store_pending(struct store *st);
  */
 int	 store_backup(const char *src, const char *dest, char *err,
 	    size_t errlen) __attribute__((warn_unused_result));
+
+/*
+ * Rollups.  store_rollup_check returns 1 when the rollups count every
+ * response, 0 when they must be rebuilt.  store_rollup_rebuild recounts
+ * every stored response through fn, which fills the rollup fields of r
+ * from the row (r->answers is only borrowed); -1 from fn skips a row.
+ */
+int	 store_rollup_check(struct store *st);
+int	 store_rollup_rebuild(struct store *st,
+	    int (*fn)(struct store_response *r, void *arg), void *arg,
+	    long long *rows) __attribute__((warn_unused_result));
+/* Rows of one survey with from <= month <= to (NULL: unbounded). */
+int	 store_rollup_cells(struct store *st, const char *survey,
+	    const char *from, const char *to,
+	    void (*fn)(const char *month, const char *location,
+	    const char *channel, long long n, long long sn, double ssum,
+	    double ssq, void *arg), void *arg);
+int	 store_rollup_answers(struct store *st, const char *survey,
+	    const char *from, const char *to,
+	    void (*fn)(const char *month, const char *location,
+	    const char *channel, const char *question, const char *value,
+	    long long n, void *arg), void *arg);
+/* The newest responses of a survey (at most limit): week, location,
+ * channel and answers, for the comments. */
+int	 store_recent_answers(struct store *st, const char *survey, int limit,
+	    void (*fn)(const char *week, const char *location,
+	    const char *channel, const char *answers, void *arg), void *arg);
+
+/* "You said, we did": one JSON object of texts per language. */
+int	 store_yousaid_set(struct store *st, const char *survey,
+	    const char *location, const char *texts_json)
+	    __attribute__((warn_unused_result));
+/* fn gets survey, location, texts JSON, updated. */
+int	 store_yousaid_list(struct store *st,
+	    void (*fn)(const char *const *cols, void *), void *arg);
 
 /*
  * The project team: users, API keys, sessions and the audit log.  Roles

@@ -9,6 +9,8 @@
 
 #include "app.h"
 #include "auth.h"
+#include "link.h"
+#include "qr.h"
 #include "log.h"
 #include "util.h"
 
@@ -322,5 +324,64 @@ admin_api_whoami(struct app *app, struct http_request *r)
 	http_reply_json(r, json_pack("{s:s, s:s, s:s}", "user", auth->user,
 	    "role", auth_role_name(auth->role), "via", auth->via_key ?
 	    "api_key" : "session"));
+	return 200;
+}
+
+static int
+link_reply(struct app *app, struct http_request *r, enum link_format fmt)
+{
+	struct link_request req;
+	const char *ctype, *size = http_request_query(r, "size");
+	char err[256], *data;
+	long long px = 600;
+	size_t len;
+	int rc;
+
+	memset(&req, 0, sizeof(req));
+	req.survey = http_request_query(r, "survey");
+	req.location = http_request_query(r, "loc");
+	req.lang = http_request_query(r, "lang");
+	req.format = fmt;
+	if (req.survey == NULL || req.location == NULL)
+		return http_reply_error(r, 400, "missing", req.survey ? "loc" :
+		    "survey", "give ?survey=ID&loc=LOCATION");
+	if (size != NULL && num_parse(size, 100, 4000, &px) == -1)
+		return http_reply_error(r, 422, "invalid", "size",
+		    "size is 100 to 4000 pixels");
+	req.size = (unsigned)px;
+	rc = link_render(app->surveys, app->base_url, &req, &data, &len,
+	    &ctype, err, sizeof(err));
+	if (rc != 0)
+		return http_reply_error(r, rc, rc == 404 ? "not_found" :
+		    "invalid", NULL, err);
+	http_reply_text(r, ctype, data, len);
+	return 200;
+}
+
+int
+admin_qr_svg(struct app *app, struct http_request *r)
+{
+	return link_reply(app, r, LINK_SVG);
+}
+
+int
+admin_qr_png(struct app *app, struct http_request *r)
+{
+	return link_reply(app, r, LINK_PNG);
+}
+
+int
+admin_poster(struct app *app, struct http_request *r)
+{
+	return link_reply(app, r, LINK_POSTER_HTML);
+}
+
+int
+admin_poster_css(struct app *app, struct http_request *r)
+{
+	const char *css = qr_poster_css();
+
+	(void)app;
+	http_reply_data(r, "text/css; charset=utf-8", css, strlen(css), 0);
 	return 200;
 }

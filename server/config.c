@@ -219,7 +219,9 @@ config_flags(struct config *c, unsigned command, int argc, char **argv,
 			    a);
 			return -1;
 		}
-		if (val == NULL) {
+		if (val == NULL && (c->opts[k].commands & CONFIG_BOOLEAN)) {
+			val = "1";
+		} else if (val == NULL) {
 			if (i + 1 >= argc) {
 				snprintf(err, errlen, "option '%s' needs a value",
 				    a);

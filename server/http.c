@@ -103,6 +103,11 @@ static const struct route routes[] = {
 	{ "GET",  "/admin/audit",	0, ADMIN, PAGE, admin_audit, NULL },
 	{ "GET",  "/admin/api/whoami",	0, ANYROLE, API, admin_api_whoami,
 	    NULL },
+	{ "GET",  "/admin/qr.svg",	0, VIEW, API, admin_qr_svg, NULL },
+	{ "GET",  "/admin/qr.png",	0, VIEW, API, admin_qr_png, NULL },
+	{ "GET",  "/admin/poster",	0, VIEW, PAGE, admin_poster, NULL },
+	{ "GET",  "/admin/poster.css",	0, PUBLIC, PAGE, admin_poster_css,
+	    NULL },
 };
 
 struct http_request {

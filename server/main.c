@@ -18,7 +18,9 @@
 #include "auth.h"
 #include "config.h"
 #include "http.h"
+#include "link.h"
 #include "log.h"
+#include "response.h"
 #include "store.h"
 #include "survey.h"
 #include "util.h"
@@ -28,9 +30,11 @@
 #define CMD_BACKUP	0x04u
 #define CMD_USER	0x08u
 #define CMD_APIKEY	0x10u
+#define CMD_QR		0x20u
 #define CMD_ALL		0xffu
 /* Commands that touch the database or the surveys share these options. */
-#define CMD_DATA	(CMD_SERVE | CMD_BACKUP | CMD_USER | CMD_APIKEY)
+#define CMD_DATA	(CMD_SERVE | CMD_BACKUP | CMD_USER | CMD_APIKEY | \
+			 CMD_QR)
 
 #define KB_VERSION	"0.1.0"
 #define SHUTDOWN_WAIT_MS 10000
@@ -48,6 +52,15 @@ static const struct config_opt options[] = {
 	{ "base-url", 0, "http://127.0.0.1:8080", "public address of this "
 	    "server, used in links and QR codes", CMD_DATA },
 	{ "role", 0, NULL, "admin, viewer or sender", CMD_USER | CMD_APIKEY },
+	{ "survey", 0, NULL, "the survey id", CMD_QR },
+	{ "location", 0, NULL, "the location id (locations.json)", CMD_QR },
+	{ "lang", 0, NULL, "open the survey in this language", CMD_QR },
+	{ "format", 0, "svg", "svg or png", CMD_QR },
+	{ "size", 0, "600", "PNG width and height in pixels", CMD_QR },
+	{ "poster", 0, NULL, "an A4 poster (SVG) instead of the bare code",
+	    CMD_QR | CONFIG_BOOLEAN },
+	{ "output", 'o', NULL, "write to FILE instead of standard output",
+	    CMD_QR },
 	{ "web-dir", 0, "kiosk", "folder of the respondent app's files",
 	    CMD_SERVE },
 	{ "idle-seconds", 0, "60", "kiosk: seconds without a touch before "
@@ -87,6 +100,7 @@ usage(FILE *fp)
 	    "  apikey add NAME --role sender|viewer       (prints the key "
 	    "once)\n"
 	    "  apikey list | apikey revoke NAME\n"
+	    "  qr --survey ID --location LOC [--format svg|png] [-o FILE]\n"
 	    "  version          print the version\n\n"
 	    "Run 'klankbord COMMAND --help' for the options of a command.\n");
 }
@@ -470,6 +484,34 @@ archive_cb(const char *id, long long version, const char *def, void *arg)
 	return 0;
 }
 
+static int
+rebuild_cb(struct store_response *r, void *arg)
+{
+	return response_rollup_row(arg, r);
+}
+
+/* Recounts the dashboard's rollups when they disagree with the rows. */
+static int
+check_rollups(struct store *st, struct survey_set *set)
+{
+	struct timespec t0, t1;
+	long long rows;
+
+	if (store_rollup_check(st) == 1)
+		return 0;
+	log_info("rebuilding the dashboard's summaries from the responses");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (store_rollup_rebuild(st, rebuild_cb, set, &rows) == -1) {
+		log_warnx("rebuilding the summaries failed");
+		return -1;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	log_info("summaries rebuilt from %lld responses in %.1f s", rows,
+	    (double)(t1.tv_sec - t0.tv_sec) +
+	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	return 0;
+}
+
 /* Records each survey version; refuses changed questions under one. */
 static int
 register_surveys(struct store *st, struct survey_set *set)
@@ -562,6 +604,77 @@ serve_options(struct config *c, struct http_options *ho, struct app *app)
 }
 
 static int
+cmd_qr(int argc, char **argv)
+{
+	static const char synopsis[] = "klankbord qr --survey ID --location LOC"
+	    " [--lang xx] [--format svg|png] [--size N] [--poster] [-o FILE]";
+	struct config *c = NULL;
+	struct survey_set *set = NULL;
+	struct link_request req;
+	const char *fmt, *path, *ctype;
+	char *data = NULL, err[512];
+	long long size;
+	size_t len;
+	FILE *fp;
+	int rc, status = 2;
+
+	rc = parse_opts(CMD_QR, synopsis, argc, argv, &c);
+	if (rc != 0)
+		return rc == 1 ? 0 : 2;
+	memset(&req, 0, sizeof(req));
+	req.survey = config_get(c, "survey");
+	req.location = config_get(c, "location");
+	req.lang = config_get(c, "lang");
+	fmt = config_get(c, "format");
+	if (config_argc(c) != 0 || req.survey == NULL || req.location == NULL) {
+		fprintf(stderr, "usage: %s\n", synopsis);
+		goto out;
+	}
+	if (strcmp(fmt, "svg") == 0) {
+		req.format = config_get(c, "poster") ? LINK_POSTER_SVG :
+		    LINK_SVG;
+	} else if (strcmp(fmt, "png") == 0 && !config_get(c, "poster")) {
+		req.format = LINK_PNG;
+	} else {
+		fprintf(stderr, "klankbord: --format is svg or png (a poster "
+		    "is svg)\n");
+		goto out;
+	}
+	if (num_parse(config_get(c, "size"), 100, 4000, &size) == -1) {
+		fprintf(stderr, "klankbord: --size is 100 to 4000 pixels\n");
+		goto out;
+	}
+	req.size = (unsigned)size;
+	status = 1;
+	if (load_surveys(config_get(c, "surveys"), &set) == -1)
+		goto out;
+	rc = link_render(set, config_get(c, "base-url"), &req, &data, &len,
+	    &ctype, err, sizeof(err));
+	if (rc != 0) {
+		fprintf(stderr, "klankbord: %s\n", err);
+		goto out;
+	}
+	path = config_get(c, "output");
+	fp = path ? fopen(path, "wb") : stdout;
+	if (fp == NULL) {
+		fprintf(stderr, "klankbord: %s: %s\n", path, strerror(errno));
+		goto out;
+	}
+	if (fwrite(data, 1, len, fp) != len || (path && fclose(fp) != 0) ||
+	    (!path && fflush(fp) != 0)) {
+		fprintf(stderr, "klankbord: %s: write error\n",
+		    path ? path : "standard output");
+		goto out;
+	}
+	status = 0;
+out:
+	free(data);
+	survey_set_free(set);
+	config_free(c);
+	return status;
+}
+
+static int
 cmd_serve(int argc, char **argv)
 {
 	struct config *c = NULL;
@@ -607,7 +720,8 @@ cmd_serve(int argc, char **argv)
 		log_warnx("%s", err);
 		goto out;
 	}
-	if (register_surveys(app.store, app.surveys) == -1)
+	if (register_surveys(app.store, app.surveys) == -1 ||
+	    check_rollups(app.store, app.surveys) == -1)
 		goto out;
 	if (store_writer_start(app.store, err, sizeof(err)) == -1) {
 		log_warnx("%s", err);
@@ -669,6 +783,8 @@ main(int argc, char **argv)
 		return cmd_surveys(argc - 2, argv + 2);
 	if (strcmp(argv[1], "backup") == 0)
 		return cmd_backup(argc - 2, argv + 2);
+	if (strcmp(argv[1], "qr") == 0)
+		return cmd_qr(argc - 2, argv + 2);
 	if (strcmp(argv[1], "user") == 0)
 		return cmd_user(argc - 2, argv + 2);
 	if (strcmp(argv[1], "apikey") == 0)

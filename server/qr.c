@@ -506,8 +506,9 @@ poster_wrap(struct poster_lines *pl, const struct poster_style *st,
 }
 
 /*
- * Breaks a URL by character count, after a '/', '?', '&' or '=' when one
- * falls in the second half of the line, so the pieces read naturally.
+ * Breaks a URL by character count, after a '/', '=' or '-' or before a
+ * '?' or '&' when one falls in the second half of the line, so the pieces
+ * read naturally.
  */
 static void
 poster_wrap_url(struct poster_lines *pl, const struct poster_style *st,
@@ -519,7 +520,8 @@ poster_wrap_url(struct poster_lines *pl, const struct poster_style *st,
 		cut = qr_utf8_prefix(url, n, st->chars);
 		if (cut < n) {
 			for (i = cut; i > cut / 2; i--) {
-				if (strchr("/?&=", url[i - 1]) != NULL) {
+				if (strchr("/=-", url[i - 1]) != NULL ||
+				    url[i] == '?' || url[i] == '&') {
 					cut = i;
 					break;
 				}

@@ -5,6 +5,7 @@
  * input, whatever the input.
  */
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "redact.h"
@@ -68,19 +69,19 @@ static int
 email_at(const unsigned char *p, size_t n, size_t at, size_t *start,
     size_t *end)
 {
-	size_t s = at, e = at + 1, lastdot = 0;
+	size_t s = at, e = at + 1, lastdot = 0, k;
 
 	while (s > 0 && is_email_local(p[s - 1]))
 		s--;
-	while (e < n && is_email_domain(p[e])) {
-		if (p[e] == '.')
-			lastdot = e;
+	while (e < n && is_email_domain(p[e]))
 		e++;
-	}
+	/* A full stop ending the sentence is no part of the address. */
 	while (e > at + 1 && (p[e - 1] == '.' || p[e - 1] == '-'))
 		e--;
-	if (s == at || lastdot == 0 || lastdot + 2 >= e + 1 ||
-	    lastdot >= e - 1 || lastdot <= at + 1)
+	for (k = at + 1; k < e; k++)
+		if (p[k] == '.')
+			lastdot = k;
+	if (s == at || lastdot == 0 || lastdot >= e - 1 || lastdot <= at + 1)
 		return 0;
 	*start = s;
 	*end = e;
@@ -116,11 +117,27 @@ postcode(const unsigned char *p, size_t n)
 char *
 redact_text(const char *text, size_t n, int *count)
 {
-	const unsigned char *p = (const unsigned char *)text;
+	const unsigned char *p;
 	struct buf out;
 	size_t i = 0, copied = 0;
+	char *clean = NULL;
 	int hits = 0;
 
+	/*
+	 * Drop embedded NULs before scanning, not after: "jan@exam\0ple.nl"
+	 * matches nothing, but would read "jan@example.nl" once stored.
+	 */
+	if (memchr(text, '\0', n) != NULL) {
+		size_t r, w;
+
+		clean = xmalloc(n);
+		for (r = w = 0; r < n; r++)
+			if (text[r] != '\0')
+				clean[w++] = text[r];
+		text = clean;
+		n = w;
+	}
+	p = (const unsigned char *)text;
 	buf_init(&out, n * 4 + 64);
 	while (i < n) {
 		size_t len, s, e;
@@ -164,15 +181,6 @@ redact_text(const char *text, size_t n, int *count)
 	buf_append(&out, text + copied, n - copied);
 	if (count != NULL)
 		*count = hits;
-	{
-		size_t len2, r, w;
-		char *res = buf_release(&out, &len2);
-
-		/* Embedded NULs would end the stored string early. */
-		for (r = w = 0; r < len2; r++)
-			if (res[r] != '\0')
-				res[w++] = res[r];
-		res[w] = '\0';
-		return res;
-	}
+	free(clean);
+	return buf_release(&out, NULL);
 }

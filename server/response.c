@@ -10,6 +10,7 @@
 
 #include "redact.h"
 #include "response.h"
+#include "stats.h"
 #include "util.h"
 
 #define RESPONSE_JSON_FLAGS	(JSON_REJECT_DUPLICATES)
@@ -99,6 +100,91 @@ normalise(const struct survey *s, json_t *answers)
 	res = json_dumps(out, JSON_COMPACT);
 	json_decref(out);
 	return res;
+}
+
+/*
+ * The response's contribution to the rollups: its month, its satisfaction
+ * score (the mean of its normalised satisfaction answers) and one tally
+ * per answered value (free text is not counted).
+ */
+static int
+rollup_fill(const struct survey *s, json_t *answers, struct store_response *r)
+{
+	double sum = 0;
+	int nscores = 0;
+	size_t i, k, cap = 0;
+
+	if (stats_month_of_week(r->week, r->month) == -1)
+		return -1;
+	for (i = 0; i < s->nquestions; i++) {
+		const struct survey_question *q = &s->questions[i];
+		json_t *a = json_object_get(answers, q->id), *e;
+		double v;
+
+		if (a == NULL || q->type == SURVEY_Q_TEXT)
+			continue;
+		cap += json_is_array(a) ? json_array_size(a) : 1;
+		r->tallies = xrealloc(r->tallies, cap * sizeof(*r->tallies));
+		if (json_is_array(a)) {
+			json_array_foreach(a, k, e) {
+				struct store_tally *t =
+				    &r->tallies[r->ntallies++];
+
+				snprintf(t->question, sizeof(t->question),
+				    "%s", q->id);
+				snprintf(t->value, sizeof(t->value), "%s",
+				    json_string_value(e) ?
+				    json_string_value(e) : "");
+			}
+			continue;
+		}
+		{
+			struct store_tally *t = &r->tallies[r->ntallies++];
+
+			snprintf(t->question, sizeof(t->question), "%s", q->id);
+			if (json_is_boolean(a))
+				snprintf(t->value, sizeof(t->value), "%s",
+				    json_is_true(a) ? "yes" : "no");
+			else if (json_is_integer(a))
+				snprintf(t->value, sizeof(t->value), "%lld",
+				    (long long)json_integer_value(a));
+			else
+				snprintf(t->value, sizeof(t->value), "%s",
+				    json_string_value(a) ?
+				    json_string_value(a) : "");
+		}
+		if (!q->satisfaction)
+			continue;
+		if (json_is_boolean(a))
+			v = json_is_true(a) ? 10.0 : 0.0;
+		else if (json_is_integer(a))
+			v = stats_normalise(q->type == SURVEY_Q_GRADE, q->min,
+			    q->max, (double)json_integer_value(a));
+		else
+			continue;
+		sum += v;
+		nscores++;
+	}
+	r->scored = nscores > 0;
+	r->score = nscores > 0 ? sum / nscores : 0;
+	return 0;
+}
+
+int
+response_rollup_row(const struct survey_set *set, struct store_response *r)
+{
+	const struct survey *s = survey_set_find(set, r->survey, r->version);
+	json_t *a;
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	a = json_loads(r->answers, 0, NULL);
+	if (a == NULL)
+		return -1;
+	rc = rollup_fill(s, a, r);
+	json_decref(a);
+	return rc;
 }
 
 int
@@ -217,6 +303,12 @@ response_prepare(const struct survey_set *set, const char *body, size_t len,
 	snprintf(out->lang, sizeof(out->lang), "%s", lang);
 	response_week(now, out->week);
 	out->answers = answers;
+	if (rollup_fill(s, json_object_get(j, "answers"), out) == -1) {
+		response_clear(out);
+		fail(e, 422, "invalid", NULL, "the server clock gives no valid "
+		    "week");
+		goto out;
+	}
 	sid = json_string_value(json_object_get(j, "submission_id"));
 	crypto_generichash(out->submission, sizeof(out->submission),
 	    (const unsigned char *)sid, strlen(sid), NULL, 0);
@@ -231,4 +323,7 @@ response_clear(struct store_response *r)
 {
 	free(r->answers);
 	r->answers = NULL;
+	free(r->tallies);
+	r->tallies = NULL;
+	r->ntallies = 0;
 }

@@ -26,6 +26,8 @@ enum adm_sql {
 	ADM_SESSION_ADD, ADM_SESSION_FIND, ADM_SESSION_TOUCH,
 	ADM_SESSION_DELETE, ADM_SESSION_PURGE,
 	ADM_AUDIT_ADD, ADM_AUDIT_LIST,
+	ADM_ROLLUP_CELLS, ADM_ROLLUP_ANSWERS, ADM_RECENT,
+	ADM_YOUSAID_SET, ADM_YOUSAID_LIST,
 	ADM_NSQL
 };
 
@@ -63,6 +65,20 @@ static const char *const adm_sql_text[ADM_NSQL] = {
 	    " VALUES (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?, ?, ?)",
 	[ADM_AUDIT_LIST] = "SELECT at, actor, action, detail FROM audit"
 	    " ORDER BY id DESC LIMIT ?",
+	[ADM_ROLLUP_CELLS] = "SELECT month, location, channel, n, sn, ssum,"
+	    " ssq FROM rollup_cells WHERE survey = ?1"
+	    " AND (?2 IS NULL OR month >= ?2) AND (?3 IS NULL OR month <= ?3)",
+	[ADM_ROLLUP_ANSWERS] = "SELECT month, location, channel, question,"
+	    " value, n FROM rollup_answers WHERE survey = ?1"
+	    " AND (?2 IS NULL OR month >= ?2) AND (?3 IS NULL OR month <= ?3)",
+	[ADM_RECENT] = "SELECT week, location, channel, answers FROM responses"
+	    " WHERE survey = ? ORDER BY week DESC LIMIT ?",
+	[ADM_YOUSAID_SET] = "INSERT INTO yousaid (survey, location, texts,"
+	    " updated) VALUES (?, ?, ?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))"
+	    " ON CONFLICT DO UPDATE SET texts = excluded.texts,"
+	    " updated = excluded.updated",
+	[ADM_YOUSAID_LIST] = "SELECT survey, location, texts, updated"
+	    " FROM yousaid ORDER BY survey, location",
 };
 
 struct store {
@@ -72,6 +88,8 @@ struct store {
 	char			*path;
 	sqlite3_stmt		*ins_response;
 	sqlite3_stmt		*sel_submission;
+	sqlite3_stmt		*up_cell;
+	sqlite3_stmt		*up_answer;
 
 	pthread_t		 writer;
 	int			 writer_running;
@@ -140,12 +158,41 @@ static const char *const migrations[] = {
 	"  actor TEXT NOT NULL,"
 	"  action TEXT NOT NULL,"
 	"  detail TEXT NOT NULL);",
+	/*
+	 * 3: rollups for the dashboard, kept in the writer's transaction:
+	 * per survey, month, location and channel the responses and their
+	 * satisfaction sums; and the count of each answer value.  And the
+	 * team's "you said, we did" texts.
+	 */
+	"CREATE TABLE rollup_cells ("
+	"  survey TEXT NOT NULL, month TEXT NOT NULL, location TEXT NOT NULL,"
+	"  channel TEXT NOT NULL, n INTEGER NOT NULL, sn INTEGER NOT NULL,"
+	"  ssum REAL NOT NULL, ssq REAL NOT NULL,"
+	"  PRIMARY KEY (survey, month, location, channel)) WITHOUT ROWID;"
+	"CREATE TABLE rollup_answers ("
+	"  survey TEXT NOT NULL, month TEXT NOT NULL, location TEXT NOT NULL,"
+	"  channel TEXT NOT NULL, question TEXT NOT NULL, value TEXT NOT NULL,"
+	"  n INTEGER NOT NULL, PRIMARY KEY (survey, month, location, channel,"
+	"  question, value)) WITHOUT ROWID;"
+	"CREATE TABLE yousaid ("
+	"  survey TEXT NOT NULL, location TEXT NOT NULL, texts TEXT NOT NULL,"
+	"  updated TEXT NOT NULL,"
+	"  PRIMARY KEY (survey, location)) WITHOUT ROWID;",
 };
 
 static const char sql_ins_response[] =
 	"INSERT INTO responses (id, survey, version, channel, location, lang,"
 	" week, answers, submission) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 	" ON CONFLICT (submission) DO NOTHING";
+static const char sql_up_cell[] =
+	"INSERT INTO rollup_cells (survey, month, location, channel, n, sn,"
+	" ssum, ssq) VALUES (?, ?, ?, ?, 1, ?, ?, ?)"
+	" ON CONFLICT DO UPDATE SET n = n + 1, sn = sn + excluded.sn,"
+	" ssum = ssum + excluded.ssum, ssq = ssq + excluded.ssq";
+static const char sql_up_answer[] =
+	"INSERT INTO rollup_answers (survey, month, location, channel,"
+	" question, value, n) VALUES (?, ?, ?, ?, ?, ?, 1)"
+	" ON CONFLICT DO UPDATE SET n = n + 1";
 static const char sql_sel_submission[] =
 	"SELECT id FROM responses WHERE submission = ?";
 static const char sql_sel_version[] =
@@ -286,7 +333,11 @@ store_open(const char *path, struct store **out, char *err, size_t errlen)
 	if (sqlite3_prepare_v2(st->db, sql_ins_response, -1, &st->ins_response,
 	    NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(st->db, sql_sel_submission, -1,
-	    &st->sel_submission, NULL) != SQLITE_OK) {
+	    &st->sel_submission, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(st->db, sql_up_cell, -1, &st->up_cell,
+	    NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(st->db, sql_up_answer, -1, &st->up_answer,
+	    NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(st->db));
 		goto fail;
 	}
@@ -400,6 +451,47 @@ bind_response(sqlite3_stmt *s, const struct store_response *r,
 	    SQLITE_STATIC);
 }
 
+static int
+step_reset(sqlite3_stmt *s)
+{
+	int rc = sqlite3_step(s);
+
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Counts one stored response in the rollups, in the open transaction. */
+static int
+rollup_add(struct store *st, const struct store_response *r)
+{
+	sqlite3_stmt *c = st->up_cell, *a = st->up_answer;
+	size_t i;
+
+	sqlite3_bind_text(c, 1, r->survey, -1, SQLITE_STATIC);
+	sqlite3_bind_text(c, 2, r->month, -1, SQLITE_STATIC);
+	sqlite3_bind_text(c, 3, r->location, -1, SQLITE_STATIC);
+	sqlite3_bind_text(c, 4, r->channel, -1, SQLITE_STATIC);
+	sqlite3_bind_int(c, 5, r->scored ? 1 : 0);
+	sqlite3_bind_double(c, 6, r->scored ? r->score : 0.0);
+	sqlite3_bind_double(c, 7, r->scored ? r->score * r->score : 0.0);
+	if (step_reset(c) == -1)
+		return -1;
+	for (i = 0; i < r->ntallies; i++) {
+		sqlite3_bind_text(a, 1, r->survey, -1, SQLITE_STATIC);
+		sqlite3_bind_text(a, 2, r->month, -1, SQLITE_STATIC);
+		sqlite3_bind_text(a, 3, r->location, -1, SQLITE_STATIC);
+		sqlite3_bind_text(a, 4, r->channel, -1, SQLITE_STATIC);
+		sqlite3_bind_text(a, 5, r->tallies[i].question, -1,
+		    SQLITE_STATIC);
+		sqlite3_bind_text(a, 6, r->tallies[i].value, -1,
+		    SQLITE_STATIC);
+		if (step_reset(a) == -1)
+			return -1;
+	}
+	return 0;
+}
+
 /* Inserts one job inside the open transaction; -1 on a database error. */
 static int
 insert_job(struct store *st, struct store_job *job)
@@ -422,6 +514,8 @@ insert_job(struct store *st, struct store_job *job)
 	if (rc != SQLITE_DONE)
 		return -1;
 	if (sqlite3_changes(st->db) == 1) {
+		if (rollup_add(st, &job->r) == -1)
+			return -1;
 		job->result = STORE_INSERTED;
 	} else {
 		sqlite3_bind_blob(st->sel_submission, 1, job->r.submission,
@@ -567,6 +661,8 @@ store_close(struct store *st)
 	}
 	sqlite3_finalize(st->ins_response);
 	sqlite3_finalize(st->sel_submission);
+	sqlite3_finalize(st->up_cell);
+	sqlite3_finalize(st->up_answer);
 	{
 		size_t i;
 
@@ -994,5 +1090,177 @@ store_audit_list(struct store *st, int limit,
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int(s, 1, limit);
+	return adm_list(st, s, 4, fn, arg);
+}
+
+int
+store_rollup_check(struct store *st)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = 0;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT (SELECT count(*) FROM responses)"
+	    " = (SELECT coalesce(sum(n), 0) FROM rollup_cells)", -1, &s,
+	    NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+		rc = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int
+store_rollup_rebuild(struct store *st,
+    int (*fn)(struct store_response *, void *), void *arg, long long *rows)
+{
+	sqlite3_stmt *s = NULL;
+	char err[256];
+	int rc = -1, step;
+
+	*rows = 0;
+	if (exec_sql(st->db, "BEGIN IMMEDIATE; DELETE FROM rollup_cells;"
+	    " DELETE FROM rollup_answers;", err, sizeof(err)) == -1) {
+		log_warnx("store: %s", err);
+		return -1;
+	}
+	if (sqlite3_prepare_v2(st->db, "SELECT survey, version, channel,"
+	    " location, week, answers FROM responses", -1, &s, NULL) !=
+	    SQLITE_OK)
+		goto out;
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		struct store_response r;
+
+		memset(&r, 0, sizeof(r));
+		copy_col(s, 0, r.survey, sizeof(r.survey));
+		r.version = sqlite3_column_int64(s, 1);
+		copy_col(s, 2, r.channel, sizeof(r.channel));
+		copy_col(s, 3, r.location, sizeof(r.location));
+		copy_col(s, 4, r.week, sizeof(r.week));
+		r.answers = (char *)(uintptr_t)sqlite3_column_text(s, 5);
+		if (r.answers == NULL || fn(&r, arg) == -1) {
+			free(r.tallies);
+			continue;
+		}
+		step = rollup_add(st, &r);
+		free(r.tallies);
+		if (step == -1)
+			goto out;
+		(*rows)++;
+	}
+	if (step != SQLITE_DONE)
+		goto out;
+	sqlite3_finalize(s);
+	s = NULL;
+	if (exec_sql(st->db, "COMMIT", err, sizeof(err)) == -1) {
+		log_warnx("store: %s", err);
+		goto out;
+	}
+	return 0;
+out:
+	if (s != NULL)
+		log_warnx("store: rebuilding the rollups: %s",
+		    sqlite3_errmsg(st->db));
+	sqlite3_finalize(s);
+	(void)exec_sql(st->db, "ROLLBACK", err, sizeof(err));
+	return rc;
+}
+
+static void
+bind_range(sqlite3_stmt *s, const char *survey, const char *from,
+    const char *to)
+{
+	sqlite3_bind_text(s, 1, survey, -1, SQLITE_STATIC);
+	if (from != NULL)
+		sqlite3_bind_text(s, 2, from, -1, SQLITE_STATIC);
+	if (to != NULL)
+		sqlite3_bind_text(s, 3, to, -1, SQLITE_STATIC);
+}
+
+static const char *
+col_text(sqlite3_stmt *s, int i)
+{
+	const char *t = (const char *)sqlite3_column_text(s, i);
+
+	return t ? t : "";
+}
+
+int
+store_rollup_cells(struct store *st, const char *survey, const char *from,
+    const char *to, void (*fn)(const char *, const char *, const char *,
+    long long, long long, double, double, void *), void *arg)
+{
+	sqlite3_stmt *s = adm_begin(st, ADM_ROLLUP_CELLS);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	bind_range(s, survey, from, to);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		fn(col_text(s, 0), col_text(s, 1), col_text(s, 2),
+		    sqlite3_column_int64(s, 3), sqlite3_column_int64(s, 4),
+		    sqlite3_column_double(s, 5), sqlite3_column_double(s, 6),
+		    arg);
+	adm_end(st, s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+store_rollup_answers(struct store *st, const char *survey, const char *from,
+    const char *to, void (*fn)(const char *, const char *, const char *,
+    const char *, const char *, long long, void *), void *arg)
+{
+	sqlite3_stmt *s = adm_begin(st, ADM_ROLLUP_ANSWERS);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	bind_range(s, survey, from, to);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		fn(col_text(s, 0), col_text(s, 1), col_text(s, 2),
+		    col_text(s, 3), col_text(s, 4),
+		    sqlite3_column_int64(s, 5), arg);
+	adm_end(st, s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+store_recent_answers(struct store *st, const char *survey, int limit,
+    void (*fn)(const char *, const char *, const char *, const char *,
+    void *), void *arg)
+{
+	sqlite3_stmt *s = adm_begin(st, ADM_RECENT);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, survey, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 2, limit);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		fn(col_text(s, 0), col_text(s, 1), col_text(s, 2),
+		    col_text(s, 3), arg);
+	adm_end(st, s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+store_yousaid_set(struct store *st, const char *survey, const char *location,
+    const char *texts_json)
+{
+	sqlite3_stmt *s = adm_begin(st, ADM_YOUSAID_SET);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, survey, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, location, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, texts_json, -1, SQLITE_STATIC);
+	return adm_exec(st, s) == 1 ? 0 : -1;
+}
+
+int
+store_yousaid_list(struct store *st, void (*fn)(const char *const *, void *),
+    void *arg)
+{
+	sqlite3_stmt *s = adm_begin(st, ADM_YOUSAID_LIST);
+
+	if (s == NULL)
+		return -1;
 	return adm_list(st, s, 4, fn, arg);
 }
