@@ -28,7 +28,8 @@ SRC_LIB := server/util.c server/log.c server/config.c server/jsonpos.c \
            server/survey.c server/redact.c server/response.c \
            server/store.c server/http.c server/api.c server/web.c \
            server/auth.c server/admin.c server/stats.c \
-           server/qr.c server/link.c
+           server/qr.c server/link.c server/report.c \
+           server/dashboard.c
 SRC_BIN := server/main.c
 OBJ_LIB := $(SRC_LIB:server/%.c=$(BUILD)/obj/%.o)
 OBJ_BIN := $(SRC_BIN:server/%.c=$(BUILD)/obj/%.o)
@@ -39,7 +40,8 @@ ALL_CFLAGS := $(WARN) $(DEFS) $(CFLAGS) -Iinclude $(PKG_CFLAGS) -pthread
 LDLIBS     := $(PKG_LIBS) -pthread -lm
 
 UNIT_TESTS := test_util test_config test_jsonpos test_survey test_answers \
-              test_redact test_response test_store test_qr
+              test_redact test_response test_store test_qr \
+              test_stats test_report
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/%)
 
 # Options for `make run`; override on the command line.

@@ -49,6 +49,12 @@ int	admin_qr_svg(struct app *, struct http_request *);
 int	admin_qr_png(struct app *, struct http_request *);
 int	admin_poster(struct app *, struct http_request *);
 int	admin_poster_css(struct app *, struct http_request *);
+int	admin_yousaid(struct app *, struct http_request *);
+int	admin_yousaid_post(struct app *, struct http_request *);
+
+/* Handlers: dashboard.c */
+int	admin_api_stats(struct app *, struct http_request *);
+int	admin_export_csv(struct app *, struct http_request *);
 
 /*
  * Loads the respondent app's files from dir into memory.  Returns 0, or -1

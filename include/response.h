@@ -13,7 +13,7 @@
 #include "survey.h"
 
 struct response_error {
-	int		 status;	/* 400, 404, 422 */
+	int		 status;	/* 400, 404, 422; 500 internal */
 	const char	*code;		/* "bad_json", "unknown_survey", ... */
 	char		 message[256];
 	char		 field[64];	/* "" when no single field is at fault */

@@ -22,6 +22,8 @@ struct stats_cell {
  */
 int	 stats_month_of_week(const char *week, char out[8])
 	    __attribute__((warn_unused_result));
+/* Writes "2026-11" (kind '-') or "2026-Q4" (kind 'Q'), always 7 chars. */
+void	 period_format(char out[8], int year, int num, char kind);
 /* "2026-11" -> "2026-Q4". */
 void	 stats_quarter_of_month(const char *month, char out[8]);
 
@@ -67,12 +69,15 @@ int	 stats_nps(const long long counts[11], double *nps);
 
 /*
  * k-anonymity over a table of counts (rows x cols, row-major) whose row
- * totals are shown too.  Sets hide[i] for every cell under k (and not 0),
- * then, in each row where exactly one cell is hidden, hides the smallest
- * other non-empty cell as well, so no hidden cell follows from the total by
- * subtraction; hide_total[r] is set when the row total itself is under k.
+ * totals are shown too.  hide (rows x cols) and hide_total (rows) are in
+ * and out: what is hidden stays hidden.  Hides every non-empty cell under
+ * k and every row total under k; then, in each row where exactly one cell
+ * is hidden but the total is shown, hides the smallest other non-empty
+ * cell too (or the total), so no hidden cell follows by subtraction.
+ * Returns 1 when it hid anything new, so a caller that also shows column
+ * totals can alternate rows and columns until nothing changes.
  */
-void	 stats_suppress(const long long *n, size_t rows, size_t cols,
+int	 stats_suppress(const long long *n, size_t rows, size_t cols,
 	    long long k, int *hide, int *hide_total);
 
 /*

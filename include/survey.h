@@ -93,6 +93,9 @@ const struct survey *survey_set_find(const struct survey_set *set,
 	    const char *id, long long version);
 const struct survey_location *survey_set_location(
 	    const struct survey_set *set, const char *id);
+size_t	 survey_set_location_count(const struct survey_set *set);
+const struct survey_location *survey_set_location_at(
+	    const struct survey_set *set, size_t i);
 /* JSON of GET /api/surveys: the active surveys, built once at load. */
 const char *survey_set_list_json(const struct survey_set *set, size_t *len);
 

@@ -9,6 +9,7 @@
 
 #include "app.h"
 #include "auth.h"
+#include "dashboard.h"
 #include "link.h"
 #include "qr.h"
 #include "log.h"
@@ -33,10 +34,19 @@ static const char admin_stylesheet[] =
 	"color:#0b4f6c}label{display:block;margin:.75rem 0 .25rem}"
 	"input[type=text],input[type=password]{font:inherit;padding:.4rem;"
 	"width:20rem;max-width:100%}"
+	"@media print{.filters,.exports{display:none}}"
 	".notice{background:#fff4ce;border:1px solid #c9a400;padding:.75rem;"
 	"margin:1rem 0}.error{background:#fde7e9;border:1px solid #a4262c;"
 	"padding:.75rem;margin:1rem 0}code{background:#eee;padding:0 .25rem}"
-	"a:focus,button:focus,input:focus{outline:3px solid #c9a400}"
+	"a:focus,button:focus,input:focus,select:focus,textarea:focus"
+	"{outline:3px solid #c9a400}"
+	".filters label{display:inline-block;margin:0 1rem .5rem 0}"
+	".filters{background:#fff;border:1px solid #ccc;padding:.75rem}"
+	".multiples{display:flex;flex-wrap:wrap;gap:1rem}"
+	"figure{margin:0 0 1.25rem}figcaption{margin-bottom:.25rem}"
+	".chart{max-width:100%;height:auto}.verdict{font-size:1.2rem}"
+	"blockquote{margin:0;font-style:italic}.comments li{margin:.5rem 0}"
+	"textarea{font:inherit;max-width:100%}"
 	"@media print{header{display:none}body{background:#fff}}";
 
 int
@@ -62,8 +72,10 @@ page_begin(struct buf *b, const char *title, const struct http_auth *auth)
 	if (auth != NULL && auth->role != 0) {
 		buf_puts(b, "<nav><a href=\"/admin/\">Overzicht</a>");
 		if (auth->role & AUTH_ROLE_ADMIN)
-			buf_puts(b, " · <a href=\"/admin/users\">Gebruikers"
-			    "</a> · <a href=\"/admin/audit\">Logboek</a>");
+			buf_puts(b, " · <a href=\"/admin/yousaid\">Jullie "
+			    "zeiden, wij deden</a> · <a href=\"/admin/users\">"
+			    "Gebruikers</a> · <a href=\"/admin/audit\">Logboek"
+			    "</a>");
 		buf_puts(b, "</nav><span class=\"who\">");
 		buf_html(b, auth->user);
 		buf_puts(b, " (");
@@ -220,7 +232,7 @@ admin_home(struct app *app, struct http_request *r)
 {
 	const struct http_auth *auth = http_request_auth(r);
 	struct buf b;
-	size_t i;
+	int status;
 
 	buf_init(&b, PAGE_MAX);
 	page_begin(&b, "Overzicht", auth);
@@ -229,27 +241,34 @@ admin_home(struct app *app, struct http_request *r)
 		    "uitnodigingen; resultaten zie je niet.</p>");
 		return page_end(r, &b, 200);
 	}
-	buf_puts(&b, "<table><thead><tr><th>Vragenlijst</th><th>Versie</th>"
-	    "<th>Talen</th><th>Telefoonpagina</th></tr></thead><tbody>");
-	for (i = 0; i < survey_set_count(app->surveys); i++) {
-		const struct survey *s = survey_set_at(app->surveys, i);
-		json_t *title = json_object_get(s->def, "title");
-		size_t k;
+	status = dashboard_page(app, r, &b);
+	return page_end(r, &b, status);
+}
 
-		buf_puts(&b, "<tr><td>");
-		buf_html(&b, json_string_value(json_object_get(title,
-		    s->languages[0])));
-		buf_printf(&b, "</td><td>%lld</td><td>", s->version);
-		for (k = 0; k < s->nlanguages; k++) {
-			buf_puts(&b, k ? ", " : "");
-			buf_html(&b, s->languages[k]);
-		}
-		buf_puts(&b, "</td><td><code>/s/");
-		buf_html(&b, s->id);
-		buf_puts(&b, "?loc=…</code></td></tr>");
-	}
-	buf_puts(&b, "</tbody></table>");
-	return page_end(r, &b, 200);
+int
+admin_yousaid(struct app *app, struct http_request *r)
+{
+	struct buf b;
+	int status;
+
+	buf_init(&b, PAGE_MAX);
+	page_begin(&b, "Jullie zeiden, wij deden", http_request_auth(r));
+	status = dashboard_yousaid_page(app, r, &b, NULL);
+	return page_end(r, &b, status);
+}
+
+int
+admin_yousaid_post(struct app *app, struct http_request *r)
+{
+	const char *message = NULL;
+	struct buf b;
+	int status;
+
+	status = dashboard_yousaid_save(app, r, &message);
+	buf_init(&b, PAGE_MAX);
+	page_begin(&b, "Jullie zeiden, wij deden", http_request_auth(r));
+	(void)dashboard_yousaid_page(app, r, &b, message);
+	return page_end(r, &b, status == 0 ? 200 : status);
 }
 
 /* One row of a listing from the store, as many cells as ncols. */

@@ -108,7 +108,7 @@ scan_value(struct scan *sc)
 		b = sc->i;
 		while (sc->i < sc->n && strchr(",]} \t\r\n", sc->s[sc->i]) == NULL)
 			sc->i++;
-		/* A NUL byte ends no token: without progress, give up. */
+		/* strchr matches a NUL byte too: stuck on one, give up. */
 		return sc->i > b ? 0 : -1;
 	}
 }

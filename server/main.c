@@ -20,6 +20,7 @@
 #include "http.h"
 #include "link.h"
 #include "log.h"
+#include "report.h"
 #include "response.h"
 #include "store.h"
 #include "survey.h"
@@ -31,10 +32,11 @@
 #define CMD_USER	0x08u
 #define CMD_APIKEY	0x10u
 #define CMD_QR		0x20u
+#define CMD_STATS	0x40u
 #define CMD_ALL		0xffu
 /* Commands that touch the database or the surveys share these options. */
 #define CMD_DATA	(CMD_SERVE | CMD_BACKUP | CMD_USER | CMD_APIKEY | \
-			 CMD_QR)
+			 CMD_QR | CMD_STATS)
 
 #define KB_VERSION	"0.1.0"
 #define SHUTDOWN_WAIT_MS 10000
@@ -52,7 +54,12 @@ static const struct config_opt options[] = {
 	{ "base-url", 0, "http://127.0.0.1:8080", "public address of this "
 	    "server, used in links and QR codes", CMD_DATA },
 	{ "role", 0, NULL, "admin, viewer or sender", CMD_USER | CMD_APIKEY },
-	{ "survey", 0, NULL, "the survey id", CMD_QR },
+	{ "survey", 0, NULL, "the survey id", CMD_QR | CMD_STATS },
+	{ "by", 0, "none", "none, location or channel", CMD_STATS },
+	{ "interval", 0, "month", "month or quarter", CMD_STATS },
+	{ "from", 0, NULL, "first month, YYYY-MM", CMD_STATS },
+	{ "to", 0, NULL, "last month, YYYY-MM", CMD_STATS },
+	{ "stats-format", 0, "text", "text, json or csv", CMD_STATS },
 	{ "location", 0, NULL, "the location id (locations.json)", CMD_QR },
 	{ "lang", 0, NULL, "open the survey in this language", CMD_QR },
 	{ "format", 0, "svg", "svg or png", CMD_QR },
@@ -75,7 +82,7 @@ static const struct config_opt options[] = {
 	{ "sms-quiet-hours", 0, "21:00-09:00", "no SMS in these hours, or off",
 	    CMD_SERVE },
 	{ "anonymity-k", 0, "5", "hide figures of groups under K responses "
-	    "(at least 3)", CMD_SERVE },
+	    "(at least 3)", CMD_SERVE | CMD_STATS },
 	{ "rate-limit", 0, "30/min", "submissions per address, N/min, or off",
 	    CMD_SERVE },
 	{ "trusted-proxy", 0, NULL, "take the client address from "
@@ -101,6 +108,7 @@ usage(FILE *fp)
 	    "once)\n"
 	    "  apikey list | apikey revoke NAME\n"
 	    "  qr --survey ID --location LOC [--format svg|png] [-o FILE]\n"
+	    "  stats --survey ID [--by location] [--interval month]\n"
 	    "  version          print the version\n\n"
 	    "Run 'klankbord COMMAND --help' for the options of a command.\n");
 }
@@ -675,6 +683,99 @@ out:
 }
 
 static int
+cmd_stats(int argc, char **argv)
+{
+	static const char synopsis[] = "klankbord stats --survey ID "
+	    "[--by none|location|channel] [--interval month|quarter] "
+	    "[--from YYYY-MM] [--to YYYY-MM] [--stats-format text|json|csv]";
+	struct config *c = NULL;
+	struct survey_set *set = NULL;
+	struct store *st = NULL;
+	struct report *rep = NULL;
+	struct report_query q;
+	const char *by, *iv, *fmt;
+	char err[512], *out = NULL;
+	long long k;
+	size_t len = 0;
+	int rc, status = 2;
+
+	rc = parse_opts(CMD_STATS, synopsis, argc, argv, &c);
+	if (rc != 0)
+		return rc == 1 ? 0 : 2;
+	memset(&q, 0, sizeof(q));
+	q.survey = config_get(c, "survey");
+	q.from = config_get(c, "from");
+	q.to = config_get(c, "to");
+	by = config_get(c, "by");
+	iv = config_get(c, "interval");
+	fmt = config_get(c, "stats-format");
+	if (q.survey == NULL || config_argc(c) != 0) {
+		fprintf(stderr, "usage: %s\n", synopsis);
+		goto out;
+	}
+	if (strcmp(by, "none") == 0)
+		q.by = REPORT_BY_NONE;
+	else if (strcmp(by, "location") == 0)
+		q.by = REPORT_BY_LOCATION;
+	else if (strcmp(by, "channel") == 0)
+		q.by = REPORT_BY_CHANNEL;
+	else {
+		fprintf(stderr, "klankbord: --by is none, location or "
+		    "channel\n");
+		goto out;
+	}
+	if (strcmp(iv, "month") != 0 && strcmp(iv, "quarter") != 0) {
+		fprintf(stderr, "klankbord: --interval is month or quarter\n");
+		goto out;
+	}
+	q.quarter = strcmp(iv, "quarter") == 0;
+	if (num_parse(config_get(c, "anonymity-k"), 3, 1000, &k) == -1) {
+		fprintf(stderr, "klankbord: --anonymity-k is at least 3\n");
+		goto out;
+	}
+	q.k = k;
+	if (strcmp(fmt, "text") != 0 && strcmp(fmt, "json") != 0 &&
+	    strcmp(fmt, "csv") != 0) {
+		fprintf(stderr, "klankbord: --stats-format is text, json or "
+		    "csv\n");
+		goto out;
+	}
+	status = 1;
+	if (load_surveys(config_get(c, "surveys"), &set) == -1 ||
+	    open_store(c, &st) == -1 || register_surveys(st, set) == -1 ||
+	    check_rollups(st, set) == -1)
+		goto out;
+	rc = report_build(st, set, &q, &rep, err, sizeof(err));
+	if (rc != 0) {
+		fprintf(stderr, "klankbord: %s\n", err);
+		goto out;
+	}
+	if (strcmp(fmt, "json") == 0) {
+		json_t *j = report_json(rep);
+
+		out = json_dumps(j, JSON_INDENT(2));
+		json_decref(j);
+		len = out ? strlen(out) : 0;
+	} else if (strcmp(fmt, "csv") == 0) {
+		out = report_csv(rep, 0, &len);
+	} else {
+		out = report_text(rep, &len);
+	}
+	if (out == NULL || fwrite(out, 1, len, stdout) != len) {
+		fprintf(stderr, "klankbord: could not write the table\n");
+		goto out;
+	}
+	status = 0;
+out:
+	free(out);
+	report_free(rep);
+	store_close(st);
+	survey_set_free(set);
+	config_free(c);
+	return status;
+}
+
+static int
 cmd_serve(int argc, char **argv)
 {
 	struct config *c = NULL;
@@ -783,6 +884,8 @@ main(int argc, char **argv)
 		return cmd_surveys(argc - 2, argv + 2);
 	if (strcmp(argv[1], "backup") == 0)
 		return cmd_backup(argc - 2, argv + 2);
+	if (strcmp(argv[1], "stats") == 0)
+		return cmd_stats(argc - 2, argv + 2);
 	if (strcmp(argv[1], "qr") == 0)
 		return cmd_qr(argc - 2, argv + 2);
 	if (strcmp(argv[1], "user") == 0)

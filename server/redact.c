@@ -36,12 +36,17 @@ is_email_domain(unsigned char c)
 
 /*
  * A run of digits with the separators people write in numbers.  Returns
- * its length (trailing separators excluded) and the digit count.
+ * its length (trailing separators excluded) and the digit count.  A run
+ * longer than 20 digits is cut before its last separator, so numbers
+ * written one after another ("0612345678 0687654321 0201234567") are
+ * still found; *digits is then the count of the part returned, or 21 when
+ * there is no separator to cut at.
  */
 static size_t
 digit_run(const unsigned char *p, size_t n, int *digits)
 {
-	size_t i = 0, end = 0;
+	size_t i = 0, end = 0, cut = 0;
+	int cut_digits = 0;
 
 	*digits = 0;
 	if (i < n && p[i] == '+')
@@ -54,12 +59,21 @@ digit_run(const unsigned char *p, size_t n, int *digits)
 		    (isdigit(p[i + 1]) || (p[i + 1] == '(' && i + 2 < n) ||
 		    p[i + 1] == ' ' || p[i + 1] == '-')) {
 			/* One separator, or a short pair such as " - ". */
+			if (*digits > 0) {
+				cut = end;
+				cut_digits = *digits;
+			}
 			i++;
 		} else {
 			break;
 		}
-		if (*digits > 20)
+		if (*digits > 20) {
+			if (cut > 0) {
+				*digits = cut_digits;
+				return cut;
+			}
 			break;
+		}
 	}
 	return end;
 }

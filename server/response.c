@@ -121,7 +121,7 @@ rollup_fill(const struct survey *s, json_t *answers, struct store_response *r)
 		json_t *a = json_object_get(answers, q->id), *e;
 		double v;
 
-		if (a == NULL || q->type == SURVEY_Q_TEXT)
+		if (a == NULL || json_is_null(a) || q->type == SURVEY_Q_TEXT)
 			continue;
 		cap += json_is_array(a) ? json_array_size(a) : 1;
 		r->tallies = xrealloc(r->tallies, cap * sizeof(*r->tallies));
@@ -199,6 +199,7 @@ response_prepare(const struct survey_set *set, const char *body, size_t len,
 	const char *sid, *ch, *loc, *lang, *key, *field;
 	const char *const *k;
 	json_t *j, *v, *ver;
+	struct store_response row;
 	json_error_t jerr;
 	char msg[200];
 	char *answers;
@@ -295,23 +296,25 @@ response_prepare(const struct survey_set *set, const char *body, size_t len,
 		    "not be stored");
 		goto out;
 	}
-	memset(out, 0, sizeof(*out));
-	snprintf(out->survey, sizeof(out->survey), "%s", s->id);
-	out->version = s->version;
-	snprintf(out->channel, sizeof(out->channel), "%s", ch);
-	snprintf(out->location, sizeof(out->location), "%s", loc);
-	snprintf(out->lang, sizeof(out->lang), "%s", lang);
-	response_week(now, out->week);
-	out->answers = answers;
-	if (rollup_fill(s, json_object_get(j, "answers"), out) == -1) {
-		response_clear(out);
-		fail(e, 422, "invalid", NULL, "the server clock gives no valid "
-		    "week");
+	/* Built aside, so out stays untouched on any failure. */
+	memset(&row, 0, sizeof(row));
+	snprintf(row.survey, sizeof(row.survey), "%s", s->id);
+	row.version = s->version;
+	snprintf(row.channel, sizeof(row.channel), "%s", ch);
+	snprintf(row.location, sizeof(row.location), "%s", loc);
+	snprintf(row.lang, sizeof(row.lang), "%s", lang);
+	response_week(now, row.week);
+	row.answers = answers;
+	if (rollup_fill(s, json_object_get(j, "answers"), &row) == -1) {
+		response_clear(&row);
+		fail(e, 500, "internal", NULL, "the server clock gives no "
+		    "valid week");
 		goto out;
 	}
 	sid = json_string_value(json_object_get(j, "submission_id"));
-	crypto_generichash(out->submission, sizeof(out->submission),
+	crypto_generichash(row.submission, sizeof(row.submission),
 	    (const unsigned char *)sid, strlen(sid), NULL, 0);
+	*out = row;
 	rc = 0;
 out:
 	json_decref(j);

@@ -43,6 +43,21 @@ civil_from_days(long long z, long long *y, unsigned *m, unsigned *d)
 	*y += *m <= 2;
 }
 
+void
+period_format(char out[8], int year, int num, char kind)
+{
+	char tmp[32];
+
+	if (year < 0 || year > 9999)
+		year = 0;
+	if (kind == 'Q')
+		snprintf(tmp, sizeof(tmp), "%04d-Q%d", year, num);
+	else
+		snprintf(tmp, sizeof(tmp), "%04d-%02d", year, num);
+	memcpy(out, tmp, 7);
+	out[7] = '\0';
+}
+
 int
 stats_month_of_week(const char *week, char out[8])
 {
@@ -61,7 +76,7 @@ stats_month_of_week(const char *week, char out[8])
 	civil_from_days(days, &year, &m, &d);
 	if (year < 1970 || year > 9999)
 		return -1;
-	snprintf(out, 8, "%04d-%02d", (int)year % 10000, (int)m % 100);
+	period_format(out, (int)year, (int)m, '-');
 	return 0;
 }
 
@@ -72,9 +87,7 @@ stats_quarter_of_month(const char *month, char out[8])
 
 	if (sscanf(month, "%4d-%2d", &y, &m) != 2 || m < 1 || m > 12)
 		m = 1;
-	if (y < 0 || y > 9999)
-		y = 0;
-	snprintf(out, 8, "%04d-Q%d", y % 10000, ((m - 1) / 3 + 1) % 10);
+	period_format(out, y, (m - 1) / 3 + 1, 'Q');
 }
 
 double
@@ -214,11 +227,12 @@ stats_nps(const long long counts[11], double *nps)
 	return 0;
 }
 
-void
+int
 stats_suppress(const long long *n, size_t rows, size_t cols, long long k,
     int *hide, int *hide_total)
 {
 	size_t r, c;
+	int changed = 0;
 
 	for (r = 0; r < rows; r++) {
 		long long total = 0;
@@ -226,12 +240,19 @@ stats_suppress(const long long *n, size_t rows, size_t cols, long long k,
 
 		for (c = 0; c < cols; c++) {
 			long long v = n[r * cols + c];
+			int *h = &hide[r * cols + c];
 
 			total += v;
-			hide[r * cols + c] = v > 0 && v < k;
-			hidden += (size_t)hide[r * cols + c];
+			if (v > 0 && v < k && !*h) {
+				*h = 1;
+				changed = 1;
+			}
+			hidden += (size_t)(v > 0 && *h);
 		}
-		hide_total[r] = total > 0 && total < k;
+		if (total > 0 && total < k && !hide_total[r]) {
+			hide_total[r] = 1;
+			changed = 1;
+		}
 		if (hidden != 1 || hide_total[r])
 			continue;
 		/* One hidden cell and a shown total: hide a second one. */
@@ -247,7 +268,9 @@ stats_suppress(const long long *n, size_t rows, size_t cols, long long k,
 			hide[r * cols + best] = 1;
 		else
 			hide_total[r] = 1;
+		changed = 1;
 	}
+	return changed;
 }
 
 double

@@ -291,11 +291,25 @@ store_open(const char *path, struct store **out, char *err, size_t errlen)
 		return -1;
 	}
 	st = xcalloc(1, sizeof(*st));
-	st->path = xstrdup(path);
+	/*
+	 * Two connections share one database; an in-memory one (unit tests)
+	 * must be named and shared, or each connection would see its own.
+	 */
+	if (strcmp(path, ":memory:") == 0) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "file:kb-mem-%p?mode=memory&"
+		    "cache=shared", (void *)st);
+		st->path = xstrdup(name);
+	} else {
+		st->path = xstrdup(path);
+	}
+	path = st->path;
 	pthread_mutex_init(&st->mtx, NULL);
 	pthread_cond_init(&st->cond, NULL);
 	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI,
+	    NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "%s: cannot open database: %s", path,
 		    st->db ? sqlite3_errmsg(st->db) : "out of memory");
 		goto fail;
@@ -321,7 +335,7 @@ store_open(const char *path, struct store **out, char *err, size_t errlen)
 	pthread_mutex_init(&st->adm_mtx, NULL);
 	st->adm_init = 1;
 	if (sqlite3_open_v2(path, &st->adm, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
+	    SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI, NULL) != SQLITE_OK ||
 	    exec_sql(st->adm, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
 	    " PRAGMA secure_delete=ON;", err, errlen) == -1) {
 		snprintf(err, errlen, "%s: cannot open database: %s", path,

@@ -253,6 +253,26 @@ check_languages(struct vctx *v, json_t *def, struct survey *s)
 	vctx_pop(v);
 }
 
+/*
+ * Is b exactly "YYYY-MM/YYYY-MM"?  sscanf alone would also take " 2024-1"
+ * or "+1", which readers of the baseline that cut at fixed places misread.
+ */
+static int
+period_shaped(const char *b)
+{
+	static const char shape[] = "dddd-dd/dddd-dd";
+	size_t i;
+
+	if (strlen(b) != sizeof(shape) - 1)
+		return 0;
+	for (i = 0; shape[i] != '\0'; i++) {
+		if (shape[i] == 'd' ? b[i] < '0' || b[i] > '9' :
+		    b[i] != shape[i])
+			return 0;
+	}
+	return 1;
+}
+
 static void
 check_goal(struct vctx *v, json_t *def)
 {
@@ -276,8 +296,8 @@ check_goal(struct vctx *v, json_t *def)
 		verr(v, "measure", "the only goal measure is "
 		    "\"satisfaction\"");
 	b = get_string(v, g, "baseline", 1);
-	if (b != NULL && (sscanf(b, "%4d-%2d/%4d-%2d%c", &y1, &m1, &y2, &m2,
-	    &tail) != 4 || strlen(b) != 15 || m1 < 1 || m1 > 12 || m2 < 1 ||
+	if (b != NULL && (!period_shaped(b) || sscanf(b, "%4d-%2d/%4d-%2d%c",
+	    &y1, &m1, &y2, &m2, &tail) != 4 || m1 < 1 || m1 > 12 || m2 < 1 ||
 	    m2 > 12 || y1 < 2000 || y2 > 2100 || y1 * 12 + m1 > y2 * 12 + m2))
 		verr(v, "baseline", "'baseline' must be a period "
 		    "\"YYYY-MM/YYYY-MM\", first month not after the last");
@@ -949,6 +969,18 @@ survey_set_location(const struct survey_set *set, const char *id)
 		if (strcmp(set->locations[i].id, id) == 0)
 			return &set->locations[i];
 	return NULL;
+}
+
+size_t
+survey_set_location_count(const struct survey_set *set)
+{
+	return set->nlocations;
+}
+
+const struct survey_location *
+survey_set_location_at(const struct survey_set *set, size_t i)
+{
+	return i < set->nlocations ? &set->locations[i] : NULL;
 }
 
 const char *

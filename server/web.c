@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "dashboard.h"
 #include "util.h"
 
 #define WEB_FILE_MAX	(512 * 1024)
@@ -181,11 +182,12 @@ base_config(struct app *app, const char *mode, const char *channel,
     const struct survey *s, const struct survey_location *loc,
     const char *lang)
 {
-	json_t *cfg = json_pack("{s:s, s:s, s:s, s:s, s:O, s:n, s:n}",
+	json_t *cfg = json_pack("{s:s, s:s, s:s, s:s, s:O, s:n}",
 	    "mode", mode, "channel", channel, "survey", s->id, "location",
-	    loc->id, "location_name", loc->name, "token", "you_said");
+	    loc->id, "location_name", loc->name, "token");
+	json_t *ys = dashboard_yousaid_for(app, s->id, loc->id);
 
-	(void)app;
+	json_object_set_new(cfg, "you_said", ys ? ys : json_null());
 	json_object_set_new(cfg, "lang", lang != NULL &&
 	    survey_has_language(s, lang) ? json_string(lang) : json_null());
 	return cfg;

@@ -20,8 +20,15 @@ ADMIN_ROUTES = [
     ("GET", "/admin/audit", {"admin"}, "page"),
     ("POST", "/admin/logout", {"admin", "viewer", "sender"}, "page"),
     ("GET", "/admin/api/whoami", {"admin", "viewer", "sender"}, "api"),
+    ("GET", "/admin/api/stats?survey=ouders", {"admin", "viewer"}, "api"),
+    ("GET", "/admin/export.csv?survey=ouders", {"admin", "viewer"}, "api"),
+    ("GET", "/admin/qr.svg?survey=ouders&loc=overvecht", {"admin", "viewer"}, "api"),
+    ("GET", "/admin/qr.png?survey=ouders&loc=overvecht", {"admin", "viewer"}, "api"),
+    ("GET", "/admin/poster?survey=ouders&loc=overvecht", {"admin", "viewer"}, "page"),
+    ("GET", "/admin/yousaid", {"admin"}, "page"),
+    ("POST", "/admin/yousaid", {"admin"}, "page"),
 ]
-PUBLIC_ADMIN = [("GET", "/admin/login"), ("GET", "/admin/admin.css")]
+PUBLIC_ADMIN = [("GET", "/admin/login"), ("GET", "/admin/admin.css"), ("GET", "/admin/poster.css")]
 
 
 def _setup(tmp):
@@ -125,9 +132,12 @@ def test_every_admin_route_for_every_role():
                         continue
                     st, _, _, cookie = _login(s, user)
                     assert st == 303 and cookie
-                    st, h, body = s.request(method, path, headers={"Cookie": cookie})
+                    body = None
+                    if method == "POST":
+                        body = "csrf=" + _csrf(s, cookie) + "&survey=ouders&loc=&nl=x"
+                    st, h, out = s.request(method, path, body=body, headers={"Cookie": cookie})
                     want = 200 if role in roles else 403
-                    assert st == want, (user, path, st, body[:200])
+                    assert st == want, (user, path, st, out[:200])
             for name, role in [("kview", "viewer"), ("ksend", "sender")]:
                 for method, path, roles, kind in ADMIN_ROUTES:
                     st, _, body = s.request(method, path, headers={"Authorization": "Bearer " + keys[name]})

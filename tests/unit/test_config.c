@@ -19,8 +19,7 @@
 #define CMD_BACKUP	2u
 
 static const struct config_opt opts[] = {
-	{ "config", 0, NULL, "read options from FILE",
-	    CMD_SERVE | CMD_BACKUP },
+	{ "config", 0, NULL, "read options from FILE", CMD_SERVE | CMD_BACKUP },
 	{ "base-url", 0, "http://localhost:8080", "public address",
 	    CMD_SERVE },
 	{ "port", 'p', "8080", "port to listen on", CMD_SERVE },
@@ -28,7 +27,8 @@ static const struct config_opt opts[] = {
 	    CMD_SERVE | CMD_BACKUP },
 	{ "keep", 0, "7", "backups to keep", CMD_BACKUP },
 	{ "tls-cert", 0, NULL, "certificate file", CMD_SERVE },
-	{ "insecure", 'k', NULL, "allow plain HTTP", CMD_SERVE | CONFIG_BOOLEAN },
+	{ "insecure", 'k', NULL, "allow plain HTTP",
+	    CMD_SERVE | CONFIG_BOOLEAN },
 };
 
 static const char *const env_names[] = {

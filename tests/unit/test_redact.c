@@ -70,6 +70,22 @@ test_phone_numbers(void **state)
 }
 
 static void
+test_numbers_in_a_row(void **state)
+{
+	(void)state;
+	/* More than 20 digits in one run: cut, not given up on. */
+	check("0612345678 0687654321 0201234567",
+	    "[telefoon] [telefoon]", 2);
+	check("06 12345678 06 87654321 06 11223344",
+	    "[telefoon] [telefoon]", 2);
+	check("020-1234567/0612345678/0687654321",
+	    "[telefoon]/[telefoon]", 2);
+	check("0612345678 123456789012 x", "[telefoon] [telefoon] x", 2);
+	/* Two numbers, 20 digits: one marker is enough. */
+	check("0612345678 0687654321", "[telefoon]", 1);
+}
+
+static void
 test_email_addresses(void **state)
 {
 	(void)state;
@@ -254,15 +270,20 @@ test_hostile_inputs(void **state)
 	hostile("+", 65536, 0, NULL);
 	hostile(".", 65536, 0, NULL);
 	hostile("(", 65536, 0, NULL);
-	hostile("1(", 32768, 32768 / 21, "[telefoon]([telefoon](");
-	/* Digits and separators: every 21 digits make one number. */
-	hostile("1 ", 32768, 32768 / 21, "[telefoon] [telefoon] ");
-	hostile("1-", 32768, 32768 / 21, "[telefoon]-[telefoon]-");
-	hostile("1 - ", 16384, 16384 / 21, "[telefoon] - [telefoon]");
+	hostile("1(", 32768, 32768 / 20, "[telefoon]([telefoon](");
+	/*
+	 * Digits and separators: a run is cut before the separator that
+	 * would bring it past 20 digits, so every 20 digits make one number
+	 * (and the last 8 or 4 are too few).
+	 */
+	hostile("1 ", 32768, 32768 / 20, "[telefoon] [telefoon] ");
+	hostile("1-", 32768, 32768 / 20, "[telefoon]-[telefoon]-");
+	hostile("1 - ", 16384, 16384 / 20, "[telefoon] - [telefoon]");
 	/* Every unit a complete match. */
 	hostile("x@y.z ", 10922, 10922, "[e-mail] [e-mail] ");
 	hostile("1234AB ", 9362, 9362, "[postcode] [postcode] ");
-	hostile("0612345678 ", 5957, 5957, "[telefoon] [telefoon] ");
+	/* Two numbers per marker (20 digits), the odd last one alone. */
+	hostile("0612345678 ", 5957, 5957 / 2 + 1, "[telefoon] [telefoon] ");
 	/* Long local part, then many @s. */
 	hostile("aaaaaaaaaaaaaaa@", 4096, 0, NULL);
 	hostile("a.", 32768, 0, NULL);
@@ -293,6 +314,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_phone_numbers),
+		cmocka_unit_test(test_numbers_in_a_row),
 		cmocka_unit_test(test_email_addresses),
 		cmocka_unit_test(test_not_email),
 		cmocka_unit_test(test_postcodes),

@@ -233,6 +233,24 @@ static const struct golden goldens[] = {
 	    "\"2024-1/2024-12\", \"target\": 7},\n" L_QS Q1 TAIL,
 	    "t.json:9:51: 'baseline' must be a period \"YYYY-MM/YYYY-MM\", "
 	    "first month not after the last", 1 },
+	{ "goal baseline with a leading space",
+	    "{\n" L_ID L_VER L_AUD L_LANG L_TITLE L_INTRO L_THX
+	    "  \"goal\": {\"measure\": \"satisfaction\", \"baseline\": "
+	    "\" 2024-1/2024-12\", \"target\": 7},\n" L_QS Q1 TAIL,
+	    "t.json:9:51: 'baseline' must be a period \"YYYY-MM/YYYY-MM\", "
+	    "first month not after the last", 1 },
+	{ "goal baseline with a signed month",
+	    "{\n" L_ID L_VER L_AUD L_LANG L_TITLE L_INTRO L_THX
+	    "  \"goal\": {\"measure\": \"satisfaction\", \"baseline\": "
+	    "\"2024-+1/2024-12\", \"target\": 7},\n" L_QS Q1 TAIL,
+	    "t.json:9:51: 'baseline' must be a period \"YYYY-MM/YYYY-MM\", "
+	    "first month not after the last", 1 },
+	{ "goal baseline in another shape",
+	    "{\n" L_ID L_VER L_AUD L_LANG L_TITLE L_INTRO L_THX
+	    "  \"goal\": {\"measure\": \"satisfaction\", \"baseline\": "
+	    "\"2024-01-2024-12\", \"target\": 7},\n" L_QS Q1 TAIL,
+	    "t.json:9:51: 'baseline' must be a period \"YYYY-MM/YYYY-MM\", "
+	    "first month not after the last", 1 },
 	{ "goal target above 10",
 	    "{\n" L_ID L_VER L_AUD L_LANG L_TITLE L_INTRO L_THX
 	    "  \"goal\": {\"measure\": \"satisfaction\", \"baseline\": "
@@ -495,6 +513,36 @@ test_shipped_surveys_parse(void **state)
 	assert_int_equal(s->questions[1].show_if, 0);
 	assert_int_equal(s->questions[2].show_if, 0);
 	survey_free(s);
+}
+
+/* Every *.json in the folder, whatever is shipped later. */
+static void
+test_every_shipped_file_parses(void **state)
+{
+	struct dirent *de;
+	int n = 0;
+	DIR *d;
+
+	(void)state;
+	d = opendir(TEST_SURVEYS_DIR);
+	if (d == NULL)
+		fail_msg("cannot open %s (run from the repository root)",
+		    TEST_SURVEYS_DIR);
+	while ((de = readdir(d)) != NULL) {
+		size_t len = strlen(de->d_name);
+		char name[256];
+
+		if (len < 6 || de->d_name[0] == '.' ||
+		    strcmp(de->d_name + len - 5, ".json") != 0 ||
+		    strcmp(de->d_name, "locations.json") == 0)
+			continue;
+		snprintf(name, sizeof(name), "%.*s", (int)(len - 5),
+		    de->d_name);
+		survey_free(parse_shipped(name));
+		n++;
+	}
+	closedir(d);
+	assert_true(n >= 3);
 }
 
 static void
@@ -899,6 +947,7 @@ main(void)
 		cmocka_unit_test(test_every_error_is_reported),
 		cmocka_unit_test(test_valid_variants_accepted),
 		cmocka_unit_test(test_shipped_surveys_parse),
+		cmocka_unit_test(test_every_shipped_file_parses),
 		cmocka_unit_test(test_shipped_set_loads),
 		cmocka_unit_test(test_archived_versions),
 		cmocka_unit_test(test_fingerprint),

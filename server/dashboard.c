@@ -1,0 +1,1014 @@
+/*
+ * dashboard.c — the project team's view of the results: the dashboard page
+ * with charts drawn as SVG here, the stats API, the CSV export and the
+ * "you said, we did" texts.  Every figure comes from report.c, so the page,
+ * the JSON and the CSV suppress exactly the same cells.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "app.h"
+#include "auth.h"
+#include "dashboard.h"
+#include "log.h"
+#include "report.h"
+#include "util.h"
+
+#define PAGE_MAX	(8 * 1024 * 1024)
+#define COMMENTS_READ	5000
+#define COMMENTS_SHOWN	100
+#define YOUSAID_MAX	1000
+
+/* Reads ?survey, from, to, interval, by, loc into q; 0 or a status. */
+static int
+parse_query(struct app *app, struct http_request *r, struct report_query *q,
+    const char **field)
+{
+	const char *by = http_request_query(r, "by");
+	const char *iv = http_request_query(r, "interval");
+
+	memset(q, 0, sizeof(*q));
+	q->survey = http_request_query(r, "survey");
+	if (q->survey == NULL || *q->survey == '\0')
+		q->survey = survey_set_count(app->surveys) > 0 ?
+		    survey_set_at(app->surveys, 0)->id : "";
+	q->from = http_request_query(r, "from");
+	q->to = http_request_query(r, "to");
+	if (q->from != NULL && *q->from == '\0')
+		q->from = NULL;
+	if (q->to != NULL && *q->to == '\0')
+		q->to = NULL;
+	q->location = http_request_query(r, "loc");
+	if (q->location != NULL && *q->location == '\0')
+		q->location = NULL;
+	q->k = app->anonymity_k;
+	if (iv == NULL || strcmp(iv, "month") == 0 || *iv == '\0')
+		q->quarter = 0;
+	else if (strcmp(iv, "quarter") == 0)
+		q->quarter = 1;
+	else {
+		*field = "interval";
+		return 422;
+	}
+	if (by == NULL || *by == '\0' || strcmp(by, "none") == 0)
+		q->by = REPORT_BY_NONE;
+	else if (strcmp(by, "location") == 0)
+		q->by = REPORT_BY_LOCATION;
+	else if (strcmp(by, "channel") == 0)
+		q->by = REPORT_BY_CHANNEL;
+	else {
+		*field = "by";
+		return 422;
+	}
+	return 0;
+}
+
+static int
+build(struct app *app, struct http_request *r, struct report **rep)
+{
+	struct report_query q;
+	const char *field = NULL;
+	char err[256];
+	int rc;
+
+	rc = parse_query(app, r, &q, &field);
+	if (rc != 0)
+		return http_reply_error(r, rc, "invalid", field, field &&
+		    strcmp(field, "by") == 0 ? "by is none, location or "
+		    "channel" : "interval is month or quarter");
+	rc = report_build(app->store, app->surveys, &q, rep, err, sizeof(err));
+	if (rc != 0)
+		return http_reply_error(r, rc, rc == 404 ? "not_found" :
+		    rc == 422 ? "invalid" : "unavailable", NULL, err);
+	return 0;
+}
+
+int
+admin_api_stats(struct app *app, struct http_request *r)
+{
+	struct report *rep;
+	int rc = build(app, r, &rep);
+
+	if (rc != 0)
+		return rc;
+	http_reply_json(r, report_json(rep));
+	report_free(rep);
+	return 200;
+}
+
+int
+admin_export_csv(struct app *app, struct http_request *r)
+{
+	const char *dialect = http_request_query(r, "dialect");
+	struct report *rep;
+	char *csv, disp[128];
+	size_t len;
+	int rc, excel;
+
+	if (dialect != NULL && strcmp(dialect, "rfc4180") != 0 &&
+	    strcmp(dialect, "excel") != 0)
+		return http_reply_error(r, 422, "invalid", "dialect",
+		    "dialect is excel (the default) or rfc4180");
+	excel = dialect == NULL || strcmp(dialect, "excel") == 0;
+	rc = build(app, r, &rep);
+	if (rc != 0)
+		return rc;
+	csv = report_csv(rep, excel, &len);
+	snprintf(disp, sizeof(disp), "attachment; filename=\"klankbord-%s"
+	    ".csv\"", rep->s->id);
+	(void)store_audit_add(app->store, http_request_auth(r)->user,
+	    "export", rep->s->id);
+	report_free(rep);
+	if (csv == NULL)
+		return http_reply_error(r, 500, "internal", NULL,
+		    "the export is too large");
+	http_reply_text(r, excel ? "text/csv; charset=utf-8; header=present" :
+	    "text/csv; charset=utf-8", csv, len);
+	http_reply_header(r, "Content-Disposition", disp);
+	return 200;
+}
+
+/* Decimal comma, as the team reads numbers. */
+static void
+put_num(struct buf *b, double v, int decimals)
+{
+	char s[32], *p;
+
+	snprintf(s, sizeof(s), "%.*f", decimals, v);
+	p = strchr(s, '.');
+	if (p != NULL)
+		*p = ',';
+	buf_puts(b, s);
+}
+
+static const char *
+text_nl(json_t *texts)
+{
+	const char *t = json_string_value(json_object_get(texts, "nl"));
+
+	return t ? t : "";
+}
+
+/* Chart geometry: scores 0..10 on y, periods evenly on x. */
+struct chart {
+	double	w, h, left, right, top, bottom;
+	size_t	np;
+};
+
+static double
+cx(const struct chart *c, size_t i)
+{
+	if (c->np <= 1)
+		return c->left + (c->w - c->left - c->right) / 2;
+	return c->left + (double)i * (c->w - c->left - c->right) /
+	    (double)(c->np - 1);
+}
+
+static double
+cy(const struct chart *c, double v)
+{
+	if (v < 0)
+		v = 0;
+	if (v > 10)
+		v = 10;
+	return c->top + (10 - v) * (c->h - c->top - c->bottom) / 10;
+}
+
+/*
+ * A trend chart: the mean per period with its 95% band, a gap where a
+ * period is suppressed, and the baseline and target as lines.
+ */
+static void
+svg_trend(struct buf *b, const struct report *rep,
+    const struct report_cell *cells, size_t stride, double w, double h,
+    int small, const char *label)
+{
+	struct chart c = { w, h, small ? 8 : 36, small ? 8 : 28, 8,
+	    small ? 8 : 28, rep->np };
+	json_t *goal = json_object_get(rep->s->def, "goal");
+	double mean, lo, hi, base = NAN, target = NAN;
+	size_t i;
+	int pen = 0, band = 0;
+
+	if (json_is_number(json_object_get(goal, "target")))
+		target = json_number_value(json_object_get(goal, "target"));
+	if (rep->has_baseline && !rep->baseline_hidden &&
+	    stats_mean_ci(&rep->baseline, &base, &lo, &hi) != 0)
+		base = NAN;
+	buf_printf(b, "<svg class=\"chart\" viewBox=\"0 0 %.0f %.0f\" "
+	    "width=\"%.0f\" height=\"%.0f\" role=\"img\" aria-label=\"", w, h,
+	    w, h);
+	buf_html(b, label);
+	buf_puts(b, "\">");
+	buf_printf(b, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
+	    "height=\"%.1f\" fill=\"#fff\" stroke=\"#999\"/>", c.left, c.top,
+	    w - c.left - c.right, h - c.top - c.bottom);
+	if (!small) {
+		for (i = 0; i <= 10; i += 2) {
+			buf_printf(b, "<text x=\"%.1f\" y=\"%.1f\" "
+			    "font-size=\"11\" text-anchor=\"end\">%zu</text>",
+			    c.left - 4, cy(&c, (double)i) + 4, i);
+			buf_printf(b, "<line x1=\"%.1f\" x2=\"%.1f\" "
+			    "y1=\"%.1f\" y2=\"%.1f\" stroke=\"#eee\"/>",
+			    c.left, w - c.right, cy(&c, (double)i),
+			    cy(&c, (double)i));
+		}
+		for (i = 0; i < rep->np; i++) {
+			if (rep->np > 12 && i % (rep->np / 12 + 1) != 0)
+				continue;
+			buf_printf(b, "<text x=\"%.1f\" y=\"%.1f\" "
+			    "font-size=\"11\" text-anchor=\"middle\">",
+			    cx(&c, i), h - 10);
+			buf_html(b, rep->periods[i]);
+			buf_puts(b, "</text>");
+		}
+	}
+	/* The band: one polygon per run of shown periods. */
+	for (i = 0; i <= rep->np; i++) {
+		const struct report_cell *cell = i < rep->np ?
+		    &cells[i * stride] : NULL;
+		int ok = cell && !cell->hidden &&
+		    stats_mean_ci(&cell->c, &mean, &lo, &hi) == 0;
+		size_t j, start;
+
+		if (ok && !band) {
+			band = 1;
+			continue;
+		}
+		if (ok || !band)
+			continue;
+		band = 0;
+		for (start = i; start > 0; start--) {
+			const struct report_cell *pc = &cells[(start - 1) *
+			    stride];
+
+			if (pc->hidden || stats_mean_ci(&pc->c, &mean, &lo,
+			    &hi) != 0)
+				break;
+		}
+		buf_puts(b, "<polygon class=\"band\" fill=\"#9cc3d5\" "
+		    "fill-opacity=\"0.5\" points=\"");
+		for (j = start; j < i; j++) {
+			(void)stats_mean_ci(&cells[j * stride].c, &mean, &lo,
+			    &hi);
+			buf_printf(b, "%.1f,%.1f ", cx(&c, j), cy(&c, hi));
+		}
+		for (j = i; j > start; j--) {
+			(void)stats_mean_ci(&cells[(j - 1) * stride].c, &mean,
+			    &lo, &hi);
+			buf_printf(b, "%.1f,%.1f ", cx(&c, j - 1), cy(&c, lo));
+		}
+		buf_puts(b, "\"/>");
+	}
+	if (isfinite(base))
+		buf_printf(b, "<line class=\"baseline\" x1=\"%.1f\" "
+		    "x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#555\" "
+		    "stroke-dasharray=\"4 3\"/>", c.left, w - c.right,
+		    cy(&c, base), cy(&c, base));
+	if (isfinite(target))
+		buf_printf(b, "<line class=\"target\" x1=\"%.1f\" x2=\"%.1f\" "
+		    "y1=\"%.1f\" y2=\"%.1f\" stroke=\"#1a7f37\" "
+		    "stroke-width=\"2\"/>", c.left, w - c.right,
+		    cy(&c, target), cy(&c, target));
+	buf_puts(b, "<path class=\"line\" fill=\"none\" stroke=\"#0b4f6c\" "
+	    "stroke-width=\"2\" d=\"");
+	for (i = 0; i < rep->np; i++) {
+		const struct report_cell *cell = &cells[i * stride];
+
+		if (cell->hidden || cell->c.sn == 0) {
+			pen = 0;
+			continue;
+		}
+		mean = cell->c.ssum / (double)cell->c.sn;
+		buf_printf(b, "%c%.1f %.1f ", pen ? 'L' : 'M', cx(&c, i),
+		    cy(&c, mean));
+		pen = 1;
+	}
+	buf_puts(b, "\"/>");
+	for (i = 0; i < rep->np; i++) {
+		const struct report_cell *cell = &cells[i * stride];
+
+		if (cell->hidden || cell->c.sn == 0)
+			continue;
+		mean = cell->c.ssum / (double)cell->c.sn;
+		buf_printf(b, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%d\" "
+		    "fill=\"#0b4f6c\"><title>", cx(&c, i), cy(&c, mean),
+		    small ? 2 : 3);
+		buf_html(b, rep->periods[i]);
+		buf_puts(b, ": ");
+		put_num(b, mean, 1);
+		buf_printf(b, " (n = %lld)</title></circle>", cell->c.n);
+	}
+	buf_puts(b, "</svg>");
+}
+
+static const char *
+verdict_nl(enum stats_verdict v)
+{
+	switch (v) {
+	case STATS_RISING:
+		return "De tevredenheid stijgt.";
+	case STATS_FALLING:
+		return "De tevredenheid daalt.";
+	case STATS_NO_CHANGE:
+		return "Geen duidelijke verandering in de tevredenheid.";
+	case STATS_TOO_FEW:
+		break;
+	}
+	return "Nog te weinig reacties om iets over de trend te zeggen.";
+}
+
+static void
+headline(struct buf *b, const struct report *rep)
+{
+	json_t *goal = json_object_get(rep->s->def, "goal");
+	double mean, lo, hi, target;
+	size_t i;
+
+	buf_puts(b, "<p class=\"verdict\"><strong>");
+	buf_puts(b, verdict_nl(rep->trend.verdict));
+	buf_puts(b, "</strong>");
+	if (rep->trend.verdict != STATS_TOO_FEW) {
+		buf_puts(b, " Verandering per ");
+		buf_puts(b, rep->qy.quarter ? "kwartaal" : "maand");
+		buf_puts(b, ": ");
+		put_num(b, rep->trend.slope, 2);
+		buf_puts(b, " punt (95%-interval ");
+		put_num(b, rep->trend.lo, 2);
+		buf_puts(b, " tot ");
+		put_num(b, rep->trend.hi, 2);
+		buf_printf(b, "), uit %lld reacties.", rep->trend.n);
+	}
+	buf_puts(b, "</p>");
+	if (!json_is_number(json_object_get(goal, "target")))
+		return;
+	target = json_number_value(json_object_get(goal, "target"));
+	for (i = rep->np; i > 0; i--) {
+		const struct report_cell *c = &rep->ptotal[i - 1];
+
+		if (c->hidden || stats_mean_ci(&c->c, &mean, &lo, &hi) != 0)
+			continue;
+		buf_puts(b, "<p>Laatste periode met genoeg reacties (");
+		buf_html(b, rep->periods[i - 1]);
+		buf_puts(b, "): ");
+		put_num(b, mean, 1);
+		buf_puts(b, ", ");
+		if (fabs(mean - target) < 0.05)
+			buf_puts(b, "precies het doel");
+		else {
+			put_num(b, fabs(mean - target), 1);
+			buf_puts(b, mean < target ? " onder" : " boven");
+			buf_puts(b, " het doel");
+		}
+		buf_puts(b, " van ");
+		put_num(b, target, 1);
+		buf_puts(b, ".");
+		if (rep->has_baseline && !rep->baseline_hidden &&
+		    stats_mean_ci(&rep->baseline, &mean, &lo, &hi) == 0) {
+			buf_puts(b, " Nulmeting (");
+			buf_html(b, json_string_value(json_object_get(goal,
+			    "baseline")));
+			buf_puts(b, "): ");
+			put_num(b, mean, 1);
+			buf_puts(b, ".");
+		}
+		buf_puts(b, "</p>");
+		return;
+	}
+}
+
+static void
+select_opt(struct buf *b, const char *value, const char *label,
+    const char *current)
+{
+	buf_puts(b, "<option value=\"");
+	buf_html(b, value);
+	buf_puts(b, "\"");
+	if (current != NULL && strcmp(current, value) == 0)
+		buf_puts(b, " selected");
+	buf_puts(b, ">");
+	buf_html(b, label);
+	buf_puts(b, "</option>");
+}
+
+static void
+filters(struct buf *b, struct app *app, const struct report_query *q)
+{
+	static const char *const bys[] = { "none", "location", "channel" };
+	size_t i;
+
+	buf_puts(b, "<form class=\"filters\" method=\"get\" "
+	    "action=\"/admin/\"><label>Vragenlijst <select name=\"survey\">");
+	for (i = 0; i < survey_set_count(app->surveys); i++) {
+		const struct survey *s = survey_set_at(app->surveys, i);
+
+		select_opt(b, s->id, text_nl(json_object_get(s->def, "title")),
+		    q->survey);
+	}
+	buf_puts(b, "</select></label> <label>Van <input type=\"month\" "
+	    "name=\"from\" value=\"");
+	buf_html(b, q->from ? q->from : "");
+	buf_puts(b, "\"></label> <label>Tot <input type=\"month\" name=\"to\" "
+	    "value=\"");
+	buf_html(b, q->to ? q->to : "");
+	buf_puts(b, "\"></label> <label>Per <select name=\"interval\">");
+	select_opt(b, "month", "maand", q->quarter ? "" : "month");
+	select_opt(b, "quarter", "kwartaal", q->quarter ? "quarter" : "");
+	buf_puts(b, "</select></label> <label>Locatie <select name=\"loc\">");
+	select_opt(b, "", "alle", q->location ? "x" : "");
+	for (i = 0; i < survey_set_location_count(app->surveys); i++) {
+		const struct survey_location *l =
+		    survey_set_location_at(app->surveys, i);
+
+		select_opt(b, l->id, text_nl(l->name), q->location);
+	}
+	buf_puts(b, "</select></label> <label>Uitsplitsen <select "
+	    "name=\"by\">");
+	for (i = 0; i < KB_NELEM(bys); i++)
+		select_opt(b, bys[i], i == 0 ? "niet" : i == 1 ? "per locatie" :
+		    "per kanaal", bys[q->by]);
+	buf_puts(b, "</select></label> <button type=\"submit\">Toon</button>"
+	    "</form>");
+}
+
+static const char *
+group_label(struct app *app, const struct report *rep, size_t g)
+{
+	const struct survey_location *l;
+
+	if (rep->qy.by == REPORT_BY_LOCATION) {
+		l = survey_set_location(app->surveys, rep->groups[g]);
+		if (l != NULL)
+			return text_nl(l->name);
+	}
+	if (rep->qy.by == REPORT_BY_NONE)
+		return "alle";
+	return rep->groups[g];
+}
+
+static void
+small_multiples(struct buf *b, struct app *app, const struct report *rep,
+    const char *title)
+{
+	size_t g;
+
+	buf_puts(b, "<h2>");
+	buf_html(b, title);
+	buf_puts(b, "</h2><div class=\"multiples\">");
+	for (g = 0; g < rep->ng; g++) {
+		const struct report_cell *t = &rep->gtotal[g];
+
+		buf_puts(b, "<figure><figcaption>");
+		buf_html(b, group_label(app, rep, g));
+		if (t->hidden)
+			buf_printf(b, " (minder dan %lld reacties)",
+			    rep->qy.k);
+		else
+			buf_printf(b, " (n = %lld)", t->c.n);
+		buf_puts(b, "</figcaption>");
+		svg_trend(b, rep, &rep->cells[g], rep->ng, 220, 110, 1,
+		    group_label(app, rep, g));
+		buf_puts(b, "</figure>");
+	}
+	buf_puts(b, "</div>");
+}
+
+static const char *
+option_text(const struct report *rep, const struct survey_question *q,
+    const char *value)
+{
+	json_t *qs = json_object_get(rep->s->def, "questions"), *qj, *o;
+	size_t i, k;
+
+	json_array_foreach(qs, i, qj) {
+		if (strcmp(json_string_value(json_object_get(qj, "id")),
+		    q->id) != 0)
+			continue;
+		json_array_foreach(json_object_get(qj, "options"), k, o)
+			if (strcmp(json_string_value(json_object_get(o, "id")),
+			    value) == 0)
+				return text_nl(json_object_get(o, "text"));
+	}
+	if (q->type == SURVEY_Q_YESNO)
+		return strcmp(value, "yes") == 0 ? "ja" : "nee";
+	return value;
+}
+
+static const char *
+question_text(const struct report *rep, const struct survey_question *q)
+{
+	json_t *qs = json_object_get(rep->s->def, "questions"), *qj;
+	size_t i;
+
+	json_array_foreach(qs, i, qj)
+		if (strcmp(json_string_value(json_object_get(qj, "id")),
+		    q->id) == 0)
+			return text_nl(json_object_get(qj, "text"));
+	return q->id;
+}
+
+/* Horizontal bars, one per answer value, drawn as SVG. */
+static void
+distributions(struct buf *b, const struct report *rep)
+{
+	const struct report_cell *c = &rep->grand;
+	size_t i, k;
+	double v;
+
+	buf_puts(b, "<h2>Antwoorden per vraag</h2>");
+	if (c->hidden) {
+		buf_printf(b, "<p>Minder dan %lld reacties in deze selectie: "
+		    "niets te tonen.</p>", rep->qy.k);
+		return;
+	}
+	for (i = 0; i < rep->nq; i++) {
+		const struct report_question *rq = &rep->qs[i];
+		long long total = 0, max = 0;
+		double y = 0;
+
+		for (k = 0; k < rq->nvalues; k++) {
+			long long n = c->counts[rq->first + k];
+
+			total += n;
+			if (n > max)
+				max = n;
+		}
+		buf_puts(b, "<figure class=\"question\"><figcaption>");
+		buf_html(b, question_text(rep, rq->q));
+		buf_printf(b, " <small>(%lld antwoorden", total);
+		if (report_question_mean(rep, i, c, &v) == 0 &&
+		    rq->q->type != SURVEY_Q_YESNO) {
+			buf_puts(b, ", gemiddeld ");
+			put_num(b, v, 1);
+		}
+		if (report_question_nps(rep, i, c, &v) == 0) {
+			buf_puts(b, ", NPS ");
+			put_num(b, v, 0);
+		}
+		buf_printf(b, ")</small></figcaption><svg viewBox=\"0 0 520 "
+		    "%zu\" width=\"520\" height=\"%zu\" role=\"img\" "
+		    "aria-label=\"", rq->nvalues * 22 + 4,
+		    rq->nvalues * 22 + 4);
+		buf_html(b, question_text(rep, rq->q));
+		buf_puts(b, "\">");
+		for (k = 0; k < rq->nvalues; k++, y += 22) {
+			long long n = c->counts[rq->first + k];
+			double wbar = max > 0 ? 300.0 * (double)n /
+			    (double)max : 0;
+
+			buf_printf(b, "<text x=\"150\" y=\"%.0f\" "
+			    "font-size=\"12\" text-anchor=\"end\">", y + 15);
+			buf_html(b, option_text(rep, rq->q,
+			    rep->values[rq->first + k]));
+			buf_printf(b, "</text><rect x=\"156\" y=\"%.0f\" "
+			    "width=\"%.1f\" height=\"16\" fill=\"#0b4f6c\"/>"
+			    "<text x=\"%.1f\" y=\"%.0f\" font-size=\"12\">"
+			    "%lld (%.0f%%)</text>", y + 3, wbar,
+			    160 + wbar, y + 15, n, total ? 100.0 *
+			    (double)n / (double)total : 0.0);
+		}
+		buf_puts(b, "</svg></figure>");
+	}
+}
+
+static void
+themes(struct buf *b, const struct report *rep)
+{
+	static const char *const ids[] = { "access", "quality", "effect" };
+	static const char *const names[] = { "Toegang (wist waar te gaan, "
+	    "op tijd geholpen)", "Kwaliteit (serieus genomen, geluisterd, "
+	    "hulp paste)", "Effect (veiliger, beter kunnen omgaan)" };
+	double v;
+	size_t i;
+
+	buf_puts(b, "<h2>Per thema</h2><table><thead><tr><th>Thema</th>"
+	    "<th>Score (0–10)</th></tr></thead><tbody>");
+	for (i = 0; i < KB_NELEM(ids); i++) {
+		buf_puts(b, "<tr><td>");
+		buf_html(b, names[i]);
+		buf_puts(b, "</td><td>");
+		if (rep->grand.hidden || report_theme(rep, &rep->grand, ids[i],
+		    &v) == -1)
+			buf_puts(b, "–");
+		else
+			put_num(b, v, 1);
+		buf_puts(b, "</td></tr>");
+	}
+	buf_puts(b, "</tbody></table>");
+}
+
+struct comments_ctx {
+	struct buf		*b;
+	struct app		*app;
+	const struct report	*rep;
+	int			 shown;
+};
+
+static void
+comment_cb(const char *week, const char *location, const char *channel,
+    const char *answers, void *arg)
+{
+	struct comments_ctx *cc = arg;
+	const struct survey_location *l;
+	char month[8];
+	json_t *a;
+	size_t i;
+
+	(void)channel;
+	if (cc->shown >= COMMENTS_SHOWN || stats_month_of_week(week, month) ==
+	    -1 || !report_comment_allowed(cc->rep, month, location))
+		return;
+	a = json_loads(answers, 0, NULL);
+	if (a == NULL)
+		return;
+	for (i = 0; i < cc->rep->s->nquestions; i++) {
+		const struct survey_question *q = &cc->rep->s->questions[i];
+		const char *t;
+
+		if (q->type != SURVEY_Q_TEXT)
+			continue;
+		t = json_string_value(json_object_get(a, q->id));
+		if (t == NULL)
+			continue;
+		l = survey_set_location(cc->app->surveys, location);
+		buf_puts(cc->b, "<li><blockquote>");
+		buf_html(cc->b, t);
+		buf_puts(cc->b, "</blockquote><small>");
+		buf_html(cc->b, month);
+		buf_puts(cc->b, " · ");
+		buf_html(cc->b, l ? text_nl(l->name) : location);
+		buf_puts(cc->b, "</small></li>");
+		cc->shown++;
+	}
+	json_decref(a);
+}
+
+static void
+comments(struct buf *b, struct app *app, const struct report *rep)
+{
+	struct comments_ctx cc = { b, app, rep, 0 };
+
+	buf_printf(b, "<h2>Opmerkingen</h2><p><small>Alleen uit groepen "
+	    "(maand en locatie) met minstens %lld reacties; telefoonnummers, "
+	    "e-mailadressen, postcodes en BSN's zijn weggelaten.</small></p>"
+	    "<ul class=\"comments\">", rep->qy.k);
+	if (store_recent_answers(app->store, rep->s->id, COMMENTS_READ,
+	    comment_cb, &cc) == -1)
+		buf_puts(b, "<li>(niet te lezen)</li>");
+	if (cc.shown == 0)
+		buf_puts(b, "<li>Nog geen opmerkingen om te tonen.</li>");
+	buf_puts(b, "</ul>");
+}
+
+static void
+participation(struct buf *b, const struct report *bych)
+{
+	size_t g;
+
+	buf_puts(b, "<h2>Deelname per kanaal</h2><table><thead><tr>"
+	    "<th>Kanaal</th><th>Reacties</th></tr></thead><tbody>");
+	for (g = 0; g < bych->ng; g++) {
+		buf_puts(b, "<tr><td>");
+		buf_html(b, bych->groups[g]);
+		buf_puts(b, "</td><td>");
+		if (bych->gtotal[g].hidden)
+			buf_printf(b, "minder dan %lld", bych->qy.k);
+		else
+			buf_printf(b, "%lld", bych->gtotal[g].c.n);
+		buf_puts(b, "</td></tr>");
+	}
+	buf_puts(b, "</tbody></table><p><small>Aandeel beantwoorde "
+	    "sms-uitnodigingen: sms is op deze server nog niet "
+	    "ingeschakeld.</small></p>");
+}
+
+static void
+links(struct buf *b, struct app *app, const struct report *rep)
+{
+	size_t i;
+
+	buf_puts(b, "<h2>Delen en printen</h2><table><thead><tr><th>Locatie"
+	    "</th><th>QR-code</th><th>Poster</th><th>Kiosk</th></tr></thead>"
+	    "<tbody>");
+	for (i = 0; i < survey_set_location_count(app->surveys); i++) {
+		const struct survey_location *l =
+		    survey_set_location_at(app->surveys, i);
+
+		buf_puts(b, "<tr><td>");
+		buf_html(b, text_nl(l->name));
+		buf_puts(b, "</td><td><a href=\"/admin/qr.svg?survey=");
+		buf_html(b, rep->s->id);
+		buf_puts(b, "&amp;loc=");
+		buf_html(b, l->id);
+		buf_puts(b, "\">SVG</a> · <a href=\"/admin/qr.png?survey=");
+		buf_html(b, rep->s->id);
+		buf_puts(b, "&amp;loc=");
+		buf_html(b, l->id);
+		buf_puts(b, "\">PNG</a></td><td><a href=\"/admin/poster?survey=");
+		buf_html(b, rep->s->id);
+		buf_puts(b, "&amp;loc=");
+		buf_html(b, l->id);
+		buf_puts(b, "\">A4-poster</a></td><td><a href=\"/kiosk/");
+		buf_html(b, l->id);
+		buf_puts(b, "?survey=");
+		buf_html(b, rep->s->id);
+		buf_puts(b, "\">kiosk</a></td></tr>");
+	}
+	buf_puts(b, "</tbody></table>");
+}
+
+static void
+export_links(struct buf *b, const struct report_query *q)
+{
+	static const char *const bys[] = { "none", "location", "channel" };
+	struct buf qs;
+
+	buf_init(&qs, 4096);
+	buf_puts(&qs, "survey=");
+	buf_puts(&qs, q->survey);
+	buf_printf(&qs, "&interval=%s&by=%s", q->quarter ? "quarter" : "month",
+	    bys[q->by]);
+	if (q->from) {
+		buf_puts(&qs, "&from=");
+		buf_puts(&qs, q->from);
+	}
+	if (q->to) {
+		buf_puts(&qs, "&to=");
+		buf_puts(&qs, q->to);
+	}
+	if (q->location) {
+		buf_puts(&qs, "&loc=");
+		buf_puts(&qs, q->location);
+	}
+	buf_puts(b, "<p class=\"exports\"><a href=\"/admin/export.csv?");
+	buf_html(b, buf_cstr(&qs));
+	buf_puts(b, "\">Exporteer naar Excel (CSV)</a> · <a "
+	    "href=\"/admin/export.csv?dialect=rfc4180&amp;");
+	buf_html(b, buf_cstr(&qs));
+	buf_puts(b, "\">CSV (komma's)</a> · <a href=\"/admin/api/stats?");
+	buf_html(b, buf_cstr(&qs));
+	buf_puts(b, "\">JSON</a></p>");
+	buf_free(&qs);
+}
+
+/* The dashboard: everything for one survey and selection on one page. */
+int
+dashboard_page(struct app *app, struct http_request *r, struct buf *b)
+{
+	struct report *rep = NULL, *byloc = NULL, *bych = NULL;
+	struct report_query q, ql, qc;
+	const char *field = NULL;
+	char err[256];
+	int rc;
+
+	rc = parse_query(app, r, &q, &field);
+	if (rc != 0) {
+		buf_puts(b, "<p class=\"error\">Ongeldige keuze in het "
+		    "filter.</p>");
+		return 422;
+	}
+	filters(b, app, &q);
+	rc = report_build(app->store, app->surveys, &q, &rep, err,
+	    sizeof(err));
+	if (rc != 0) {
+		buf_puts(b, "<p class=\"error\">");
+		buf_html(b, err);
+		buf_puts(b, "</p>");
+		return rc;
+	}
+	ql = q;
+	ql.by = REPORT_BY_LOCATION;
+	qc = q;
+	qc.by = REPORT_BY_CHANNEL;
+	if (report_build(app->store, app->surveys, &ql, &byloc, err,
+	    sizeof(err)) != 0 || report_build(app->store, app->surveys, &qc,
+	    &bych, err, sizeof(err)) != 0) {
+		buf_puts(b, "<p class=\"error\">De database is niet "
+		    "bereikbaar.</p>");
+		rc = 503;
+		goto out;
+	}
+	buf_puts(b, "<h2>");
+	buf_html(b, text_nl(json_object_get(rep->s->def, "title")));
+	buf_puts(b, "</h2>");
+	if (rep->grand.hidden)
+		buf_printf(b, "<p>Nog minder dan %lld reacties in deze "
+		    "selectie.</p>", rep->qy.k);
+	else
+		buf_printf(b, "<p>%lld reacties in deze selectie.</p>",
+		    rep->grand.c.n);
+	headline(b, rep);
+	buf_puts(b, "<figure class=\"trend\"><figcaption>Tevredenheid "
+	    "(0–10) per ");
+	buf_puts(b, q.quarter ? "kwartaal" : "maand");
+	buf_puts(b, ", met 95%-interval; groene lijn: doel, stippellijn: "
+	    "nulmeting.</figcaption>");
+	svg_trend(b, rep, rep->ptotal, 1, 720, 260, 0, "Tevredenheid per "
+	    "periode");
+	buf_puts(b, "</figure>");
+	export_links(b, &q);
+	if (q.location == NULL)
+		small_multiples(b, app, byloc, "Per locatie");
+	small_multiples(b, app, bych, "Per kanaal");
+	participation(b, bych);
+	themes(b, rep);
+	distributions(b, rep);
+	comments(b, app, rep);
+	links(b, app, rep);
+	rc = 200;
+out:
+	report_free(rep);
+	report_free(byloc);
+	report_free(bych);
+	return rc;
+}
+
+struct yousaid_ctx {
+	struct buf	*b;
+	struct app	*app;
+};
+
+static void
+yousaid_row(const char *const *cols, void *arg)
+{
+	struct yousaid_ctx *yc = arg;
+	json_t *texts = json_loads(cols[2] ? cols[2] : "{}", 0, NULL);
+	const char *lang;
+	json_t *v;
+
+	buf_puts(yc->b, "<tr><td>");
+	buf_html(yc->b, cols[0] ? cols[0] : "");
+	buf_puts(yc->b, "</td><td>");
+	buf_html(yc->b, cols[1] && *cols[1] ? cols[1] : "(alle locaties)");
+	buf_puts(yc->b, "</td><td>");
+	json_object_foreach(texts, lang, v) {
+		buf_puts(yc->b, "<p><strong>");
+		buf_html(yc->b, lang);
+		buf_puts(yc->b, "</strong>: ");
+		buf_html(yc->b, json_string_value(v) ? json_string_value(v) :
+		    "");
+		buf_puts(yc->b, "</p>");
+	}
+	buf_puts(yc->b, "</td><td>");
+	buf_html(yc->b, cols[3] ? cols[3] : "");
+	buf_puts(yc->b, "</td></tr>");
+	json_decref(texts);
+}
+
+int
+dashboard_yousaid_page(struct app *app, struct http_request *r,
+    struct buf *b, const char *message)
+{
+	const struct http_auth *auth = http_request_auth(r);
+	struct yousaid_ctx yc = { b, app };
+	size_t i;
+
+	if (message != NULL) {
+		buf_puts(b, "<p class=\"notice\" role=\"status\">");
+		buf_html(b, message);
+		buf_puts(b, "</p>");
+	}
+	buf_puts(b, "<p>Wat deden jullie met de antwoorden? Deze tekst ziet "
+	    "iedereen aan het eind van de vragenlijst. Schrijf kort en in "
+	    "gewone woorden (B1).</p><table><thead><tr><th>Vragenlijst</th>"
+	    "<th>Locatie</th><th>Tekst</th><th>Bijgewerkt (UTC)</th></tr>"
+	    "</thead><tbody>");
+	if (store_yousaid_list(app->store, yousaid_row, &yc) == -1)
+		buf_puts(b, "<tr><td colspan=\"4\">(niet te lezen)</td></tr>");
+	buf_puts(b, "</tbody></table><h2>Tekst schrijven of vervangen</h2>"
+	    "<form method=\"post\" action=\"/admin/yousaid\"><input "
+	    "type=\"hidden\" name=\"csrf\" value=\"");
+	buf_html(b, auth->csrf);
+	buf_puts(b, "\"><label for=\"ys-survey\">Vragenlijst</label><select "
+	    "id=\"ys-survey\" name=\"survey\">");
+	for (i = 0; i < survey_set_count(app->surveys); i++) {
+		const struct survey *s = survey_set_at(app->surveys, i);
+
+		select_opt(b, s->id, text_nl(json_object_get(s->def, "title")),
+		    NULL);
+	}
+	buf_puts(b, "</select><label for=\"ys-loc\">Locatie</label><select "
+	    "id=\"ys-loc\" name=\"loc\">");
+	select_opt(b, "", "alle locaties", NULL);
+	for (i = 0; i < survey_set_location_count(app->surveys); i++) {
+		const struct survey_location *l =
+		    survey_set_location_at(app->surveys, i);
+
+		select_opt(b, l->id, text_nl(l->name), NULL);
+	}
+	buf_printf(b, "</select><label for=\"ys-nl\">Nederlands</label>"
+	    "<textarea id=\"ys-nl\" name=\"nl\" rows=\"3\" cols=\"60\" "
+	    "maxlength=\"%d\"></textarea><label for=\"ys-en\">English</label>"
+	    "<textarea id=\"ys-en\" name=\"en\" rows=\"3\" cols=\"60\" "
+	    "maxlength=\"%d\"></textarea><p><button type=\"submit\">Opslaan"
+	    "</button></p></form><p><small>Leeg laten wist de tekst."
+	    "</small></p>", YOUSAID_MAX, YOUSAID_MAX);
+	return 200;
+}
+
+/* Saves a text; 0, or a status with *message set for the page. */
+int
+dashboard_yousaid_save(struct app *app, struct http_request *r,
+    const char **message)
+{
+	const char *survey = http_request_form(r, "survey");
+	const char *loc = http_request_form(r, "loc");
+	const char *langs[] = { "nl", "en" };
+	json_t *texts = json_object();
+	char *js;
+	size_t i;
+	int rc = 422;
+
+	if (survey == NULL || survey_set_find(app->surveys, survey, 0) ==
+	    NULL) {
+		*message = "Kies een bestaande vragenlijst.";
+		goto out;
+	}
+	if (loc == NULL || (*loc != '\0' &&
+	    survey_set_location(app->surveys, loc) == NULL)) {
+		*message = "Kies een bestaande locatie.";
+		goto out;
+	}
+	for (i = 0; i < KB_NELEM(langs); i++) {
+		const char *t = http_request_form(r, langs[i]);
+		long n;
+
+		if (t == NULL || *t == '\0')
+			continue;
+		n = utf8_length(t, strlen(t));
+		if (n < 0 || n > YOUSAID_MAX) {
+			*message = "Een tekst is te lang (hoogstens 1000 "
+			    "tekens).";
+			goto out;
+		}
+		json_object_set_new(texts, langs[i], json_string(t));
+	}
+	js = json_dumps(texts, JSON_COMPACT);
+	if (js == NULL || store_yousaid_set(app->store, survey, loc, js) ==
+	    -1) {
+		free(js);
+		*message = "Opslaan lukte niet; probeer het opnieuw.";
+		rc = 503;
+		goto out;
+	}
+	free(js);
+	{
+		char detail[128];
+
+		snprintf(detail, sizeof(detail), "%s/%s", survey,
+		    *loc ? loc : "*");
+		(void)store_audit_add(app->store, http_request_auth(r)->user,
+		    "you said we did", detail);
+	}
+	*message = "Opgeslagen.";
+	rc = 0;
+out:
+	json_decref(texts);
+	return rc;
+}
+
+/* The latest text for a survey at a location (or for all locations). */
+struct yousaid_find {
+	const char	*survey, *loc;
+	json_t		*best;
+	int		 exact;
+};
+
+static void
+yousaid_find_row(const char *const *cols, void *arg)
+{
+	struct yousaid_find *f = arg;
+	json_t *texts;
+	int exact;
+
+	if (cols[0] == NULL || cols[1] == NULL || cols[2] == NULL ||
+	    strcmp(cols[0], f->survey) != 0)
+		return;
+	exact = strcmp(cols[1], f->loc) == 0;
+	if (!exact && *cols[1] != '\0')
+		return;
+	if (f->best != NULL && f->exact && !exact)
+		return;
+	/* An emptied text is no text: the general one shows instead. */
+	texts = json_loads(cols[2], 0, NULL);
+	if (texts == NULL || json_object_size(texts) == 0) {
+		json_decref(texts);
+		return;
+	}
+	json_decref(f->best);
+	f->best = texts;
+	f->exact = exact;
+}
+
+json_t *
+dashboard_yousaid_for(struct app *app, const char *survey, const char *loc)
+{
+	struct yousaid_find f = { survey, loc, NULL, 0 };
+
+	if (store_yousaid_list(app->store, yousaid_find_row, &f) == -1)
+		return NULL;
+	return f.best;
+}
