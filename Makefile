@@ -22,7 +22,7 @@ DEB_BUILD := gcc make pkg-config libmicrohttpd-dev libsqlite3-dev \
              libjansson-dev libsodium-dev libcurl4-openssl-dev \
              libqrencode-dev libpng-dev tzdata
 DEB_TEST  := libcmocka-dev python3 sqlite3 curl chromium nodejs npm \
-             zbar-tools librsvg2-bin wrk
+             zbar-tools librsvg2-bin wrk openssl
 
 SRC_LIB := server/util.c server/log.c server/config.c server/jsonpos.c \
            server/survey.c server/redact.c server/response.c \

@@ -13,5 +13,8 @@ Klankbord starts on $base  (stop with Ctrl-C)
 
   Database:              $db  (back it up with: $bin backup --db $db FILE)
 
+  First time? Make an admin account for the dashboard, in another terminal:
+      $bin user add YOURNAME --role admin --db $db
+
 MSG
 exec "$bin" serve --port "$port" --db "$db" --surveys surveys --base-url "$base"
