@@ -4,7 +4,8 @@
 #   make test SAN=1   the same under AddressSanitizer and UBSan
 
 CC      ?= cc
-PKGS    := libmicrohttpd sqlite3 jansson libsodium libqrencode libpng
+PKGS    := libmicrohttpd sqlite3 jansson libsodium libqrencode libpng \
+           libcurl
 CFLAGS  ?= -O2 -g
 WARN    := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wpointer-arith -Wcast-qual -Werror
@@ -29,7 +30,8 @@ SRC_LIB := server/util.c server/log.c server/config.c server/jsonpos.c \
            server/store.c server/http.c server/api.c server/web.c \
            server/auth.c server/admin.c server/stats.c \
            server/qr.c server/link.c server/report.c \
-           server/dashboard.c
+           server/dashboard.c server/phone.c server/sms.c server/invite.c \
+           server/smsapi.c
 SRC_BIN := server/main.c
 OBJ_LIB := $(SRC_LIB:server/%.c=$(BUILD)/obj/%.o)
 OBJ_BIN := $(SRC_BIN:server/%.c=$(BUILD)/obj/%.o)

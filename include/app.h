@@ -6,6 +6,8 @@
 #define KB_APP_H
 
 #include "http.h"
+#include "invite.h"
+#include "sms.h"
 #include "store.h"
 #include "survey.h"
 
@@ -21,6 +23,10 @@ struct app {
 	const char		*db_path;
 	unsigned		 idle_seconds;
 	unsigned		 anonymity_k;
+	struct sms_config	 smscfg;
+	struct sms		*sms;		/* NULL: SMS is off */
+	struct invite_keys	 keys;
+	const char		*sms_secret;	/* of the gateway callbacks */
 };
 
 /* Handlers: api.c */
@@ -29,6 +35,12 @@ int	api_surveys_list(struct app *, struct http_request *);
 int	api_survey_get(struct app *, struct http_request *);
 int	api_response_post(struct app *, struct http_request *);
 int	api_response_finish(struct app *, struct http_request *);
+
+/* Handlers: smsapi.c (invitations, gateway callbacks, opting out) */
+int	sms_api_invite(struct app *, struct http_request *);
+int	sms_api_status(struct app *, struct http_request *);
+int	sms_api_inbound(struct app *, struct http_request *);
+int	sms_api_optout(struct app *, struct http_request *);
 
 /* Handlers: web.c (the respondent app's pages and assets) */
 int	web_phone_page(struct app *, struct http_request *);

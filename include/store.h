@@ -36,6 +36,10 @@ struct store_response {
 	double		 score;			/* 0..10 */
 	struct store_tally *tallies;		/* owned */
 	size_t		 ntallies;
+
+	/* An SMS response uses its token once; the row never holds it. */
+	int		 has_token;
+	unsigned char	 token_hash[32];
 };
 
 enum store_result {
@@ -43,6 +47,9 @@ enum store_result {
 	STORE_INSERTED,
 	STORE_DUPLICATE,	/* submission seen before; id is the first */
 	STORE_FAILED,		/* nothing written; try again later */
+	STORE_TOKEN_USED,	/* the SMS token answered before */
+	STORE_TOKEN_EXPIRED,	/* expired, opted out or failed */
+	STORE_TOKEN_UNKNOWN,
 	STORE_SHUTTING_DOWN	/* refused: the writer is stopping */
 };
 
@@ -129,6 +136,75 @@ int	 store_yousaid_set(struct store *st, const char *survey,
 /* fn gets survey, location, texts JSON, updated. */
 int	 store_yousaid_list(struct store *st,
 	    void (*fn)(const char *const *cols, void *), void *arg);
+
+/*
+ * SMS invitations.  The invitations table is the durable outbox: next_at
+ * says when the next message (first or reminder) is due.  phone and nonce
+ * are erased when the invitation is final (answered, expired, failed,
+ * opted out) or its last message is sent.
+ */
+#define STORE_PHONE_HASH	32
+#define STORE_TOKEN_HASH	32
+#define STORE_NONCE		16
+
+enum store_invite_result {
+	STORE_INVITE_QUEUED = 1,
+	STORE_INVITE_OPTED_OUT,
+	STORE_INVITE_RECENT	/* same number and survey in 30 days */
+};
+
+struct store_invite {
+	const char	*survey, *location, *lang, *phone, *ref;
+	unsigned char	 phone_hash[STORE_PHONE_HASH];
+	unsigned char	 token_hash[STORE_TOKEN_HASH];
+	unsigned char	 nonce[STORE_NONCE];
+	long long	 expires, remind_at, send_at;
+	char		 id[17];		/* out */
+};
+
+struct store_due {
+	long long	id;
+	char		survey[49], location[49], lang[4];
+	char		phone[20];
+	unsigned char	nonce[STORE_NONCE];
+	char		ref[40];
+	int		reminded, tries;
+	char		state[12];	/* queued: the first message is due */
+};
+
+struct store_invite_view {
+	long long	id;
+	char		survey[49], location[49], lang[4], state[12];
+	long long	expires;
+	unsigned char	phone_hash[STORE_PHONE_HASH];
+};
+
+/* A store_invite_result, or -1. */
+int	 store_invite_add(struct store *st, struct store_invite *in,
+	    long long now) __attribute__((warn_unused_result));
+int	 store_invite_due(struct store *st, long long now, int limit,
+	    void (*fn)(const struct store_due *, void *), void *arg);
+/* Sent: next_at is the reminder's time, or 0 when this was the last. */
+int	 store_invite_sent(struct store *st, long long id,
+	    const char *provider_id, int reminder, long long next_at);
+int	 store_invite_retry(struct store *st, long long id, int tries,
+	    long long next_at);
+/* Ends a pending invitation in state and erases its number: 1, 0, -1. */
+int	 store_invite_final(struct store *st, long long id, const char *state);
+int	 store_invite_expire(struct store *st, long long now);
+int	 store_invite_delivered(struct store *st, long long id);
+int	 store_invite_by_token(struct store *st,
+	    const unsigned char *token_hash, struct store_invite_view *out)
+	    __attribute__((warn_unused_result));
+/* By our reference or the gateway's id: 1 found, 0 not, -1. */
+int	 store_invite_by_ref(struct store *st, const char *ref, long long *id,
+	    char *state, size_t statelen) __attribute__((warn_unused_result));
+/* Records the opt-out and ends the number's pending invitations. */
+int	 store_optout(struct store *st, const unsigned char *phone_hash);
+int	 store_invite_counts(struct store *st, const char *survey,
+	    void (*fn)(const char *state, long long n, void *), void *arg);
+/* Leaves no copy of erased data in the write-ahead log. */
+int	 store_purge_erased(struct store *st);
 
 /*
  * The project team: users, API keys, sessions and the audit log.  Roles

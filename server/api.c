@@ -110,6 +110,15 @@ api_response_finish(struct app *app, struct http_request *r)
 	case STORE_DUPLICATE:
 		http_reply_json(r, json_pack("{s:s}", "id", job->id));
 		return 200;
+	case STORE_TOKEN_USED:
+		return http_reply_error(r, 409, "token_used", "token",
+		    "this SMS link was used already; thank you");
+	case STORE_TOKEN_EXPIRED:
+		return http_reply_error(r, 410, "token_expired", "token",
+		    "this SMS link has expired");
+	case STORE_TOKEN_UNKNOWN:
+		return http_reply_error(r, 404, "unknown_token", "token",
+		    "this SMS link is not known");
 	case STORE_SHUTTING_DOWN:
 		http_reply_header(r, "Retry-After", "5");
 		return http_reply_error(r, 503, "shutting_down", NULL,

@@ -33,10 +33,12 @@
 #define CMD_APIKEY	0x10u
 #define CMD_QR		0x20u
 #define CMD_STATS	0x40u
-#define CMD_ALL		0xffu
+#define CMD_INVITE	0x80u
+#define CMD_ALL		0xffffu
 /* Commands that touch the database or the surveys share these options. */
 #define CMD_DATA	(CMD_SERVE | CMD_BACKUP | CMD_USER | CMD_APIKEY | \
-			 CMD_QR | CMD_STATS)
+			 CMD_QR | CMD_STATS | CMD_INVITE)
+#define CMD_SMS		(CMD_SERVE | CMD_INVITE)
 
 #define KB_VERSION	"0.1.0"
 #define SHUTDOWN_WAIT_MS 10000
@@ -54,14 +56,17 @@ static const struct config_opt options[] = {
 	{ "base-url", 0, "http://127.0.0.1:8080", "public address of this "
 	    "server, used in links and QR codes", CMD_DATA },
 	{ "role", 0, NULL, "admin, viewer or sender", CMD_USER | CMD_APIKEY },
-	{ "survey", 0, NULL, "the survey id", CMD_QR | CMD_STATS },
+	{ "survey", 0, NULL, "the survey id", CMD_QR | CMD_STATS |
+	    CMD_INVITE },
 	{ "by", 0, "none", "none, location or channel", CMD_STATS },
 	{ "interval", 0, "month", "month or quarter", CMD_STATS },
 	{ "from", 0, NULL, "first month, YYYY-MM", CMD_STATS },
 	{ "to", 0, NULL, "last month, YYYY-MM", CMD_STATS },
 	{ "stats-format", 0, "text", "text, json or csv", CMD_STATS },
-	{ "location", 0, NULL, "the location id (locations.json)", CMD_QR },
-	{ "lang", 0, NULL, "open the survey in this language", CMD_QR },
+	{ "location", 0, NULL, "the location id (locations.json)",
+	    CMD_QR | CMD_INVITE },
+	{ "lang", 0, NULL, "open the survey in this language",
+	    CMD_QR | CMD_INVITE },
 	{ "format", 0, "svg", "svg or png", CMD_QR },
 	{ "size", 0, "600", "PNG width and height in pixels", CMD_QR },
 	{ "poster", 0, NULL, "an A4 poster (SVG) instead of the bare code",
@@ -73,14 +78,30 @@ static const struct config_opt options[] = {
 	{ "idle-seconds", 0, "60", "kiosk: seconds without a touch before "
 	    "it starts over", CMD_SERVE },
 	{ "sms-provider", 0, "none", "none|generic|twilio|cm|messagebird",
-	    CMD_SERVE },
-	{ "sms-url", 0, NULL, "the SMS gateway's URL", CMD_SERVE },
-	{ "sms-sender", 0, NULL, "sender name or number", CMD_SERVE },
-	{ "sms-key", 0, NULL, "the SMS gateway's secret", CMD_SERVE },
+	    CMD_SMS },
+	{ "sms-url", 0, NULL, "the SMS gateway's URL", CMD_SMS },
+	{ "sms-sender", 0, "Klankbord", "sender name (at most 11 letters) or "
+	    "number", CMD_SMS },
+	{ "sms-key", 0, NULL, "the SMS gateway's secret (twilio: SID:TOKEN)",
+	    CMD_SMS },
 	{ "sms-callback-secret", 0, NULL, "shared secret of gateway callbacks",
-	    CMD_SERVE },
+	    CMD_SMS },
 	{ "sms-quiet-hours", 0, "21:00-09:00", "no SMS in these hours, or off",
-	    CMD_SERVE },
+	    CMD_SMS },
+	{ "sms-rate", 0, "20", "SMS per second at most", CMD_SMS },
+	{ "sms-concurrency", 0, "16", "SMS requests at once", CMD_SMS },
+	{ "sms-max-tries", 0, "8", "tries before an SMS counts as failed",
+	    CMD_SMS },
+	{ "sms-reminder-days", 0, "3", "days before the one reminder, 0: none",
+	    CMD_SMS },
+	{ "sms-expiry-days", 0, "14", "days an SMS link stays valid", CMD_SMS },
+	{ "sms-template-nl", 0, "Hoe was de hulp? Vertel het ons, anoniem: "
+	    "{link}", "Dutch SMS text; {link} is the survey link", CMD_SMS },
+	{ "sms-template-en", 0, "How was the help? Tell us, anonymously: "
+	    "{link}", "SMS text in any other language", CMD_SMS },
+	{ "key-file", 0, NULL, "secret key for tokens and phone hashes "
+	    "(default: the database file name + .key)", CMD_SMS },
+	{ "phone", 0, NULL, "the number to invite", CMD_INVITE },
 	{ "anonymity-k", 0, "5", "hide figures of groups under K responses "
 	    "(at least 3)", CMD_SERVE | CMD_STATS },
 	{ "rate-limit", 0, "30/min", "submissions per address, N/min, or off",
@@ -109,6 +130,7 @@ usage(FILE *fp)
 	    "  apikey list | apikey revoke NAME\n"
 	    "  qr --survey ID --location LOC [--format svg|png] [-o FILE]\n"
 	    "  stats --survey ID [--by location] [--interval month]\n"
+	    "  invite --survey ID --location LOC --phone NUMBER [--lang nl]\n"
 	    "  version          print the version\n\n"
 	    "Run 'klankbord COMMAND --help' for the options of a command.\n");
 }
@@ -567,6 +589,90 @@ parse_rate(const char *s, unsigned *out)
 }
 
 static int
+num_opt(struct config *c, const char *name, long long min, long long max,
+    long long *out)
+{
+	if (num_parse(config_get(c, name), min, max, out) == 0)
+		return 0;
+	log_warnx("--%s must be a number from %lld to %lld", name, min, max);
+	return -1;
+}
+
+/*
+ * The SMS options, the key file and a check that the messages fit one SMS.
+ * Shared by serve and invite.
+ */
+static int
+sms_options(struct config *c, struct app *app)
+{
+	struct sms_config *sc = &app->smscfg;
+	char err[512], path[4096], probe[400], link[1024];
+	const char *kf = config_get(c, "key-file");
+	long long n;
+	int p;
+
+	memset(sc, 0, sizeof(*sc));
+	p = sms_provider_parse(config_get(c, "sms-provider"));
+	if (p < 0) {
+		log_warnx("--sms-provider is none, generic, twilio, cm or "
+		    "messagebird");
+		return -1;
+	}
+	sc->provider = (enum sms_provider)p;
+	sc->url = config_get(c, "sms-url");
+	sc->sender = config_get(c, "sms-sender");
+	sc->key = config_get(c, "sms-key");
+	sc->base_url = config_get(c, "base-url");
+	sc->templates[0] = config_get(c, "sms-template-nl");
+	sc->templates[1] = config_get(c, "sms-template-en");
+	app->sms_secret = config_get(c, "sms-callback-secret");
+	if (sc->provider != SMS_NONE && (sc->url == NULL ||
+	    (strncmp(sc->url, "http://", 7) != 0 &&
+	    strncmp(sc->url, "https://", 8) != 0))) {
+		log_warnx("--sms-url must be the gateway's http(s) address");
+		return -1;
+	}
+	if (sms_quiet_parse(config_get(c, "sms-quiet-hours"), &sc->quiet_from,
+	    &sc->quiet_to) == -1) {
+		log_warnx("--sms-quiet-hours is HH:MM-HH:MM or off");
+		return -1;
+	}
+	if (num_opt(c, "sms-rate", 1, 1000, &n) == -1)
+		return -1;
+	sc->rate = (unsigned)n;
+	if (num_opt(c, "sms-concurrency", 1, 256, &n) == -1)
+		return -1;
+	sc->concurrency = (unsigned)n;
+	if (num_opt(c, "sms-max-tries", 1, 50, &n) == -1)
+		return -1;
+	sc->max_tries = (unsigned)n;
+	if (num_opt(c, "sms-reminder-days", 0, 30, &n) == -1)
+		return -1;
+	sc->reminder_after = n * 24 * 3600;
+	if (num_opt(c, "sms-expiry-days", 1, 90, &n) == -1)
+		return -1;
+	sc->expiry = n * 24 * 3600;
+	/* Both templates must fit with the longest link a token makes. */
+	snprintf(link, sizeof(link), "%s/i/%s", sc->base_url,
+	    "ZZZZZZZZZZZZZZZZZ");
+	if (sms_message(sc, "nl", link, probe, sizeof(probe), err,
+	    sizeof(err)) == -1 || sms_message(sc, "en", link, probe,
+	    sizeof(probe), err, sizeof(err)) == -1) {
+		log_warnx("SMS template: %s", err);
+		return -1;
+	}
+	if (kf == NULL) {
+		snprintf(path, sizeof(path), "%s.key", config_get(c, "db"));
+		kf = path;
+	}
+	if (invite_keys_load(kf, &app->keys, err, sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+static int
 serve_options(struct config *c, struct http_options *ho, struct app *app)
 {
 	long long n;
@@ -603,12 +709,7 @@ serve_options(struct config *c, struct http_options *ho, struct app *app)
 		log_warnx("--base-url must start with http:// or https://");
 		return -1;
 	}
-	if (strcmp(config_get(c, "sms-provider"), "none") != 0) {
-		log_warnx("--sms-provider: sending SMS is not available in "
-		    "this version; use none");
-		return -1;
-	}
-	return 0;
+	return sms_options(c, app);
 }
 
 static int
@@ -776,6 +877,58 @@ out:
 }
 
 static int
+cmd_invite(int argc, char **argv)
+{
+	static const char synopsis[] = "klankbord invite --survey ID "
+	    "--location LOC --phone NUMBER [--lang nl]";
+	struct config *c = NULL;
+	struct survey_set *set = NULL;
+	struct app app;
+	struct invite_request req;
+	const char *field;
+	char id[17], err[512];
+	int rc, status = 2;
+
+	rc = parse_opts(CMD_INVITE, synopsis, argc, argv, &c);
+	if (rc != 0)
+		return rc == 1 ? 0 : 2;
+	memset(&app, 0, sizeof(app));
+	memset(&req, 0, sizeof(req));
+	req.survey = config_get(c, "survey");
+	req.location = config_get(c, "location");
+	req.phone = config_get(c, "phone");
+	req.lang = config_get(c, "lang");
+	if (config_argc(c) != 0 || req.survey == NULL || req.location == NULL ||
+	    req.phone == NULL) {
+		fprintf(stderr, "usage: %s\n", synopsis);
+		goto out;
+	}
+	status = 1;
+	if (load_surveys(config_get(c, "surveys"), &set) == -1 ||
+	    open_store(c, &app.store) == -1 ||
+	    sms_options(c, &app) == -1)
+		goto out;
+	rc = invite_create(app.store, set, &app.keys, &app.smscfg, &req,
+	    time(NULL), id, &field, err, sizeof(err));
+	if (rc != 202) {
+		fprintf(stderr, "klankbord: %s%s%s\n", field ? field : "",
+		    field ? ": " : "", err);
+		goto out;
+	}
+	(void)store_audit_add(app.store, "cli", "invitation", req.survey);
+	printf("invitation %s queued; the running server sends it%s\n", id,
+	    app.smscfg.provider == SMS_NONE ? " once --sms-provider is set" :
+	    "");
+	status = 0;
+out:
+	sodium_memzero(&app.keys, sizeof(app.keys));
+	store_close(app.store);
+	survey_set_free(set);
+	config_free(c);
+	return status;
+}
+
+static int
 cmd_serve(int argc, char **argv)
 {
 	struct config *c = NULL;
@@ -828,6 +981,11 @@ cmd_serve(int argc, char **argv)
 		log_warnx("%s", err);
 		goto out;
 	}
+	if (app.smscfg.provider != SMS_NONE && sms_start(&app.smscfg,
+	    app.store, &app.keys, &app.sms, err, sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		goto out;
+	}
 	app.logins = auth_throttle_new();
 	if (store_user_count(app.store, "admin") == 0)
 		log_info("no admin yet; create one with: klankbord user add "
@@ -855,6 +1013,7 @@ cmd_serve(int argc, char **argv)
 	status = 0;
 out:
 	http_stop(h, SHUTDOWN_WAIT_MS);
+	sms_stop(app.sms);
 	store_close(app.store);
 	if (status == 0)
 		log_info("stopped; everything acknowledged is on disk");
@@ -884,6 +1043,8 @@ main(int argc, char **argv)
 		return cmd_surveys(argc - 2, argv + 2);
 	if (strcmp(argv[1], "backup") == 0)
 		return cmd_backup(argc - 2, argv + 2);
+	if (strcmp(argv[1], "invite") == 0)
+		return cmd_invite(argc - 2, argv + 2);
 	if (strcmp(argv[1], "stats") == 0)
 		return cmd_stats(argc - 2, argv + 2);
 	if (strcmp(argv[1], "qr") == 0)

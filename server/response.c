@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "invite.h"
 #include "redact.h"
 #include "response.h"
 #include "stats.h"
@@ -275,12 +276,14 @@ response_prepare(const struct survey_set *set, const char *body, size_t len,
 		    "be 8 to 64 letters, digits, '-' or '_' (a UUID)");
 		goto out;
 	}
-	if (strcmp(ch, "sms") == 0) {
-		fail(e, 422, "invalid", "channel", "SMS invitations are not "
-		    "enabled on this server");
+	v = json_object_get(j, "token");
+	if (strcmp(ch, "sms") == 0 && (!json_is_string(v) ||
+	    !invite_token_valid(json_string_value(v)))) {
+		fail(e, 422, "invalid", "token", "channel sms needs the token "
+		    "from the SMS link");
 		goto out;
 	}
-	if (json_object_get(j, "token") != NULL) {
+	if (strcmp(ch, "sms") != 0 && v != NULL) {
 		fail(e, 422, "invalid", "token", "'token' belongs only to "
 		    "channel sms");
 		goto out;
@@ -314,6 +317,11 @@ response_prepare(const struct survey_set *set, const char *body, size_t len,
 	sid = json_string_value(json_object_get(j, "submission_id"));
 	crypto_generichash(row.submission, sizeof(row.submission),
 	    (const unsigned char *)sid, strlen(sid), NULL, 0);
+	if (strcmp(ch, "sms") == 0) {
+		row.has_token = 1;
+		invite_token_hash(json_string_value(json_object_get(j,
+		    "token")), row.token_hash);
+	}
 	*out = row;
 	rc = 0;
 out:

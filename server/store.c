@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -28,6 +29,10 @@ enum adm_sql {
 	ADM_AUDIT_ADD, ADM_AUDIT_LIST,
 	ADM_ROLLUP_CELLS, ADM_ROLLUP_ANSWERS, ADM_RECENT,
 	ADM_YOUSAID_SET, ADM_YOUSAID_LIST,
+	ADM_OPTED_OUT, ADM_RECENT_INVITE, ADM_INVITE_ADD, ADM_INVITE_DUE,
+	ADM_INVITE_SENT, ADM_INVITE_RETRY, ADM_INVITE_FINAL, ADM_INVITE_EXPIRE,
+	ADM_INVITE_BY_TOKEN, ADM_INVITE_BY_REF, ADM_OPTOUT_ADD,
+	ADM_OPTOUT_PENDING, ADM_INVITE_COUNTS, ADM_INVITE_DELIVERED,
 	ADM_NSQL
 };
 
@@ -79,6 +84,45 @@ static const char *const adm_sql_text[ADM_NSQL] = {
 	    " updated = excluded.updated",
 	[ADM_YOUSAID_LIST] = "SELECT survey, location, texts, updated"
 	    " FROM yousaid ORDER BY survey, location",
+	[ADM_OPTED_OUT] = "SELECT 1 FROM optouts WHERE phone_hash = ?",
+	[ADM_RECENT_INVITE] = "SELECT 1 FROM invitations WHERE phone_hash = ?"
+	    " AND survey = ? AND created > ? LIMIT 1",
+	[ADM_INVITE_ADD] = "INSERT INTO invitations (id, survey, location,"
+	    " lang, phone, nonce, phone_hash, token_hash, ref, state, created,"
+	    " expires, remind_at, next_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?,"
+	    " 'queued', ?, ?, ?, ?)",
+	[ADM_INVITE_DUE] = "SELECT id, survey, location, lang, phone, nonce,"
+	    " ref, reminded, tries, state FROM invitations WHERE next_at <= ?"
+	    " AND phone IS NOT NULL AND nonce IS NOT NULL"
+	    " ORDER BY next_at LIMIT ?",
+	[ADM_INVITE_SENT] = "UPDATE invitations SET state = CASE WHEN"
+	    " state = 'queued' THEN 'sent' ELSE state END,"
+	    " provider_id = coalesce(?2, provider_id), tries = 0,"
+	    " reminded = reminded + ?3, next_at = ?4,"
+	    " phone = CASE WHEN ?4 IS NULL THEN NULL ELSE phone END,"
+	    " nonce = CASE WHEN ?4 IS NULL THEN NULL ELSE nonce END"
+	    " WHERE id = ?1 AND next_at IS NOT NULL",
+	[ADM_INVITE_RETRY] = "UPDATE invitations SET tries = ?2, next_at = ?3"
+	    " WHERE id = ?1 AND next_at IS NOT NULL",
+	[ADM_INVITE_FINAL] = "UPDATE invitations SET state = ?2, phone = NULL,"
+	    " nonce = NULL, next_at = NULL WHERE id = ?1"
+	    " AND state IN ('queued', 'sent', 'delivered')",
+	[ADM_INVITE_EXPIRE] = "UPDATE invitations SET state = 'expired',"
+	    " phone = NULL, nonce = NULL, next_at = NULL WHERE expires <= ?"
+	    " AND state IN ('queued', 'sent', 'delivered')",
+	[ADM_INVITE_BY_TOKEN] = "SELECT id, survey, location, lang, state,"
+	    " expires, phone_hash FROM invitations WHERE token_hash = ?",
+	[ADM_INVITE_BY_REF] = "SELECT id, state FROM invitations"
+	    " WHERE ref = ?1 OR provider_id = ?1 LIMIT 1",
+	[ADM_OPTOUT_ADD] = "INSERT INTO optouts (phone_hash) VALUES (?)"
+	    " ON CONFLICT DO NOTHING",
+	[ADM_OPTOUT_PENDING] = "UPDATE invitations SET state = 'optedout',"
+	    " phone = NULL, nonce = NULL, next_at = NULL WHERE phone_hash = ?"
+	    " AND state IN ('queued', 'sent', 'delivered')",
+	[ADM_INVITE_DELIVERED] = "UPDATE invitations SET state = 'delivered'"
+	    " WHERE id = ? AND state = 'sent'",
+	[ADM_INVITE_COUNTS] = "SELECT state, count(*) FROM invitations"
+	    " WHERE survey = ? GROUP BY state",
 };
 
 struct store {
@@ -90,6 +134,8 @@ struct store {
 	sqlite3_stmt		*sel_submission;
 	sqlite3_stmt		*up_cell;
 	sqlite3_stmt		*up_answer;
+	sqlite3_stmt		*use_token;
+	sqlite3_stmt		*sel_token;
 
 	pthread_t		 writer;
 	int			 writer_running;
@@ -178,6 +224,31 @@ static const char *const migrations[] = {
 	"  survey TEXT NOT NULL, location TEXT NOT NULL, texts TEXT NOT NULL,"
 	"  updated TEXT NOT NULL,"
 	"  PRIMARY KEY (survey, location)) WITHOUT ROWID;",
+	/*
+	 * 4: SMS invitations, which are also the durable outbox.  phone and
+	 * nonce (from which, with the key file, the token is made) are
+	 * erased when the invitation is final; phone_hash is keyed.  No
+	 * column here matches any in responses: the two cannot be joined.
+	 */
+	"CREATE TABLE invitations ("
+	"  id INTEGER PRIMARY KEY,"
+	"  survey TEXT NOT NULL, location TEXT NOT NULL, lang TEXT NOT NULL,"
+	"  phone TEXT, nonce BLOB,"
+	"  phone_hash BLOB NOT NULL,"
+	"  token_hash BLOB NOT NULL UNIQUE,"
+	"  ref TEXT NOT NULL UNIQUE,"
+	"  provider_id TEXT,"
+	"  state TEXT NOT NULL CHECK (state IN ('queued', 'sent', 'delivered',"
+	"    'answered', 'failed', 'expired', 'optedout')),"
+	"  created INTEGER NOT NULL, expires INTEGER NOT NULL,"
+	"  remind_at INTEGER, next_at INTEGER,"
+	"  tries INTEGER NOT NULL DEFAULT 0,"
+	"  reminded INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX invitations_due ON invitations (next_at)"
+	"  WHERE next_at IS NOT NULL;"
+	"CREATE INDEX invitations_phone ON invitations (phone_hash, survey);"
+	"CREATE INDEX invitations_provider ON invitations (provider_id);"
+	"CREATE TABLE optouts (phone_hash BLOB PRIMARY KEY) WITHOUT ROWID;",
 };
 
 static const char sql_ins_response[] =
@@ -193,6 +264,12 @@ static const char sql_up_answer[] =
 	"INSERT INTO rollup_answers (survey, month, location, channel,"
 	" question, value, n) VALUES (?, ?, ?, ?, ?, ?, 1)"
 	" ON CONFLICT DO UPDATE SET n = n + 1";
+static const char sql_use_token[] =
+	"UPDATE invitations SET state = 'answered', phone = NULL,"
+	" nonce = NULL, next_at = NULL WHERE token_hash = ?1"
+	" AND state IN ('queued', 'sent', 'delivered') AND expires > ?2";
+static const char sql_sel_token[] =
+	"SELECT state FROM invitations WHERE token_hash = ?";
 static const char sql_sel_submission[] =
 	"SELECT id FROM responses WHERE submission = ?";
 static const char sql_sel_version[] =
@@ -351,6 +428,10 @@ store_open(const char *path, struct store **out, char *err, size_t errlen)
 	    sqlite3_prepare_v2(st->db, sql_up_cell, -1, &st->up_cell,
 	    NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(st->db, sql_up_answer, -1, &st->up_answer,
+	    NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(st->db, sql_use_token, -1, &st->use_token,
+	    NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(st->db, sql_sel_token, -1, &st->sel_token,
 	    NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(st->db));
 		goto fail;
@@ -506,12 +587,76 @@ rollup_add(struct store *st, const struct store_response *r)
 	return 0;
 }
 
+/* The id of an earlier response with this submission: 1, 0 none, -1. */
+static int
+find_submission(struct store *st, const unsigned char *sub,
+    sqlite3_int64 *id)
+{
+	int rc;
+
+	sqlite3_bind_blob(st->sel_submission, 1, sub, STORE_SUBMISSION_BYTES,
+	    SQLITE_STATIC);
+	rc = sqlite3_step(st->sel_submission);
+	if (rc == SQLITE_ROW)
+		*id = sqlite3_column_int64(st->sel_submission, 0);
+	sqlite3_reset(st->sel_submission);
+	sqlite3_clear_bindings(st->sel_submission);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+/*
+ * Uses an SMS token once, in the response's own transaction.  Returns 1
+ * when used now, 0 when refused (job->result says why), -1 on an error.
+ */
+static int
+use_token(struct store *st, struct store_job *job)
+{
+	const unsigned char *state;
+	int rc;
+
+	sqlite3_bind_blob(st->use_token, 1, job->r.token_hash,
+	    sizeof(job->r.token_hash), SQLITE_STATIC);
+	sqlite3_bind_int64(st->use_token, 2, (sqlite3_int64)time(NULL));
+	if (step_reset(st->use_token) == -1)
+		return -1;
+	if (sqlite3_changes(st->db) == 1)
+		return 1;
+	sqlite3_bind_blob(st->sel_token, 1, job->r.token_hash,
+	    sizeof(job->r.token_hash), SQLITE_STATIC);
+	rc = sqlite3_step(st->sel_token);
+	job->result = STORE_TOKEN_UNKNOWN;
+	if (rc == SQLITE_ROW) {
+		state = sqlite3_column_text(st->sel_token, 0);
+		job->result = state != NULL && strcmp((const char *)state,
+		    "answered") == 0 ? STORE_TOKEN_USED : STORE_TOKEN_EXPIRED;
+	}
+	sqlite3_reset(st->sel_token);
+	sqlite3_clear_bindings(st->sel_token);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
 /* Inserts one job inside the open transaction; -1 on a database error. */
 static int
 insert_job(struct store *st, struct store_job *job)
 {
 	sqlite3_int64 id;
 	int tries, rc;
+
+	if (job->r.has_token) {
+		/* A retry of a stored response is a repeat, not a reuse. */
+		rc = find_submission(st, job->r.submission, &id);
+		if (rc == -1)
+			return -1;
+		if (rc == 1) {
+			job->result = STORE_DUPLICATE;
+			snprintf(job->id, sizeof(job->id), "%016llx",
+			    (unsigned long long)id);
+			return 0;
+		}
+		rc = use_token(st, job);
+		if (rc != 1)
+			return rc;
+	}
 
 	for (tries = 0; tries < 4; tries++) {
 		id = random_id();
@@ -532,14 +677,7 @@ insert_job(struct store *st, struct store_job *job)
 			return -1;
 		job->result = STORE_INSERTED;
 	} else {
-		sqlite3_bind_blob(st->sel_submission, 1, job->r.submission,
-		    STORE_SUBMISSION_BYTES, SQLITE_STATIC);
-		rc = sqlite3_step(st->sel_submission);
-		if (rc == SQLITE_ROW)
-			id = sqlite3_column_int64(st->sel_submission, 0);
-		sqlite3_reset(st->sel_submission);
-		sqlite3_clear_bindings(st->sel_submission);
-		if (rc != SQLITE_ROW)
+		if (find_submission(st, job->r.submission, &id) != 1)
 			return -1;
 		job->result = STORE_DUPLICATE;
 	}
@@ -677,6 +815,8 @@ store_close(struct store *st)
 	sqlite3_finalize(st->sel_submission);
 	sqlite3_finalize(st->up_cell);
 	sqlite3_finalize(st->up_answer);
+	sqlite3_finalize(st->use_token);
+	sqlite3_finalize(st->sel_token);
 	{
 		size_t i;
 
@@ -1277,4 +1417,263 @@ store_yousaid_list(struct store *st, void (*fn)(const char *const *, void *),
 	if (s == NULL)
 		return -1;
 	return adm_list(st, s, 4, fn, arg);
+}
+
+static int
+adm_exists(struct store *st, sqlite3_stmt *s)
+{
+	int rc = sqlite3_step(s);
+
+	adm_end(st, s);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+store_invite_add(struct store *st, struct store_invite *in, long long now)
+{
+	sqlite3_stmt *s;
+	sqlite3_int64 id;
+	int rc;
+
+	s = adm_begin(st, ADM_OPTED_OUT);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_blob(s, 1, in->phone_hash, sizeof(in->phone_hash),
+	    SQLITE_STATIC);
+	rc = adm_exists(st, s);
+	if (rc != 0)
+		return rc == 1 ? STORE_INVITE_OPTED_OUT : -1;
+	s = adm_begin(st, ADM_RECENT_INVITE);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_blob(s, 1, in->phone_hash, sizeof(in->phone_hash),
+	    SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, in->survey, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, now - 30LL * 24 * 3600);
+	rc = adm_exists(st, s);
+	if (rc != 0)
+		return rc == 1 ? STORE_INVITE_RECENT : -1;
+	s = adm_begin(st, ADM_INVITE_ADD);
+	if (s == NULL)
+		return -1;
+	id = random_id();
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_text(s, 2, in->survey, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, in->location, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, in->lang, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, in->phone, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 6, in->nonce, sizeof(in->nonce), SQLITE_STATIC);
+	sqlite3_bind_blob(s, 7, in->phone_hash, sizeof(in->phone_hash),
+	    SQLITE_STATIC);
+	sqlite3_bind_blob(s, 8, in->token_hash, sizeof(in->token_hash),
+	    SQLITE_STATIC);
+	sqlite3_bind_text(s, 9, in->ref, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 10, now);
+	sqlite3_bind_int64(s, 11, in->expires);
+	sqlite3_bind_int64(s, 12, in->remind_at);
+	sqlite3_bind_int64(s, 13, in->send_at);
+	if (adm_exec(st, s) != 1)
+		return -1;
+	snprintf(in->id, sizeof(in->id), "%016llx", (unsigned long long)id);
+	return STORE_INVITE_QUEUED;
+}
+
+int
+store_invite_due(struct store *st, long long now, int limit,
+    void (*fn)(const struct store_due *, void *), void *arg)
+{
+	sqlite3_stmt *s = adm_begin(st, ADM_INVITE_DUE);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, now);
+	sqlite3_bind_int(s, 2, limit);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct store_due d;
+
+		memset(&d, 0, sizeof(d));
+		d.id = sqlite3_column_int64(s, 0);
+		copy_col(s, 1, d.survey, sizeof(d.survey));
+		copy_col(s, 2, d.location, sizeof(d.location));
+		copy_col(s, 3, d.lang, sizeof(d.lang));
+		copy_col(s, 4, d.phone, sizeof(d.phone));
+		if (sqlite3_column_bytes(s, 5) == (int)sizeof(d.nonce))
+			memcpy(d.nonce, sqlite3_column_blob(s, 5),
+			    sizeof(d.nonce));
+		copy_col(s, 6, d.ref, sizeof(d.ref));
+		d.reminded = sqlite3_column_int(s, 7);
+		d.tries = sqlite3_column_int(s, 8);
+		copy_col(s, 9, d.state, sizeof(d.state));
+		fn(&d, arg);
+	}
+	adm_end(st, s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+store_invite_sent(struct store *st, long long id, const char *provider_id,
+    int reminder, long long next_at)
+{
+	sqlite3_stmt *s = adm_begin(st, ADM_INVITE_SENT);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	if (provider_id != NULL && *provider_id != '\0')
+		sqlite3_bind_text(s, 2, provider_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 3, reminder ? 1 : 0);
+	if (next_at > 0)
+		sqlite3_bind_int64(s, 4, next_at);
+	return adm_exec(st, s) < 0 ? -1 : 0;
+}
+
+int
+store_invite_retry(struct store *st, long long id, int tries,
+    long long next_at)
+{
+	sqlite3_stmt *s = adm_begin(st, ADM_INVITE_RETRY);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int(s, 2, tries);
+	sqlite3_bind_int64(s, 3, next_at);
+	return adm_exec(st, s) < 0 ? -1 : 0;
+}
+
+int
+store_invite_final(struct store *st, long long id, const char *state)
+{
+	sqlite3_stmt *s = adm_begin(st, ADM_INVITE_FINAL);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_text(s, 2, state, -1, SQLITE_STATIC);
+	return adm_exec(st, s);
+}
+
+int
+store_invite_expire(struct store *st, long long now)
+{
+	sqlite3_stmt *s = adm_begin(st, ADM_INVITE_EXPIRE);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, now);
+	return adm_exec(st, s);
+}
+
+int
+store_invite_by_token(struct store *st, const unsigned char *token_hash,
+    struct store_invite_view *out)
+{
+	sqlite3_stmt *s = adm_begin(st, ADM_INVITE_BY_TOKEN);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_blob(s, 1, token_hash, STORE_TOKEN_HASH, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		out->id = sqlite3_column_int64(s, 0);
+		copy_col(s, 1, out->survey, sizeof(out->survey));
+		copy_col(s, 2, out->location, sizeof(out->location));
+		copy_col(s, 3, out->lang, sizeof(out->lang));
+		copy_col(s, 4, out->state, sizeof(out->state));
+		out->expires = sqlite3_column_int64(s, 5);
+		if (sqlite3_column_bytes(s, 6) == STORE_PHONE_HASH)
+			memcpy(out->phone_hash, sqlite3_column_blob(s, 6),
+			    STORE_PHONE_HASH);
+		rc = 1;
+	} else {
+		rc = rc == SQLITE_DONE ? 0 : -1;
+	}
+	adm_end(st, s);
+	return rc;
+}
+
+int
+store_invite_by_ref(struct store *st, const char *ref, long long *id,
+    char *state, size_t statelen)
+{
+	sqlite3_stmt *s = adm_begin(st, ADM_INVITE_BY_REF);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, ref, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(s, 0);
+		copy_col(s, 1, state, statelen);
+		rc = 1;
+	} else {
+		rc = rc == SQLITE_DONE ? 0 : -1;
+	}
+	adm_end(st, s);
+	return rc;
+}
+
+int
+store_optout(struct store *st, const unsigned char *phone_hash)
+{
+	sqlite3_stmt *s = adm_begin(st, ADM_OPTOUT_ADD);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_blob(s, 1, phone_hash, STORE_PHONE_HASH, SQLITE_STATIC);
+	if (adm_exec(st, s) < 0)
+		return -1;
+	s = adm_begin(st, ADM_OPTOUT_PENDING);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_blob(s, 1, phone_hash, STORE_PHONE_HASH, SQLITE_STATIC);
+	return adm_exec(st, s);
+}
+
+int
+store_invite_counts(struct store *st, const char *survey,
+    void (*fn)(const char *state, long long n, void *), void *arg)
+{
+	sqlite3_stmt *s = adm_begin(st, ADM_INVITE_COUNTS);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, survey, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		fn(col_text(s, 0), sqlite3_column_int64(s, 1), arg);
+	adm_end(st, s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+store_purge_erased(struct store *st)
+{
+	char err[256];
+	int rc;
+
+	/*
+	 * secure_delete already overwrote the erased values in the database
+	 * pages; this moves every page into the file and truncates the
+	 * write-ahead log, so no old copy lingers there either.
+	 */
+	pthread_mutex_lock(&st->adm_mtx);
+	rc = exec_sql(st->adm, "PRAGMA wal_checkpoint(TRUNCATE)", err,
+	    sizeof(err));
+	pthread_mutex_unlock(&st->adm_mtx);
+	return rc;
+}
+
+int
+store_invite_delivered(struct store *st, long long id)
+{
+	sqlite3_stmt *s = adm_begin(st, ADM_INVITE_DELIVERED);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	return adm_exec(st, s);
 }

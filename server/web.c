@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "app.h"
 #include "dashboard.h"
@@ -231,13 +232,82 @@ web_kiosk_page(struct app *app, struct http_request *r)
 	    http_request_query(r, "lang")));
 }
 
+static int
+message_page(struct http_request *r, int status, const char *title,
+    const char *text)
+{
+	struct buf b;
+	size_t len;
+	char *html;
+
+	buf_init(&b, 16384);
+	buf_puts(&b, "<!doctype html><html lang=\"nl\"><head><meta "
+	    "charset=\"utf-8\"><meta name=\"viewport\" content=\"width="
+	    "device-width, initial-scale=1\"><title>");
+	buf_html(&b, title);
+	buf_puts(&b, "</title><link rel=\"stylesheet\" "
+	    "href=\"/assets/app.css\"></head><body><main class=\"message\">"
+	    "<h1>");
+	buf_html(&b, title);
+	buf_puts(&b, "</h1><p>");
+	buf_html(&b, text);
+	buf_puts(&b, "</p><p>Hulp nodig? Bel Veilig Thuis: <a "
+	    "href=\"tel:08002000\">0800-2000</a> (gratis, dag en nacht). "
+	    "Need help? Call Veilig Thuis: 0800-2000 (free, day and night)."
+	    "</p></main></body></html>");
+	html = buf_release(&b, &len);
+	http_reply_text(r, "text/html; charset=utf-8", html, len);
+	http_reply_header(r, "Cache-Control", "no-store");
+	return status;
+}
+
 int
 web_invite_page(struct app *app, struct http_request *r)
 {
-	(void)app;
-	http_reply_header(r, "Cache-Control", "no-store");
-	return not_found_page(r, "Deze link is niet (meer) geldig. / "
-	    "This link is not valid.");
+	const char *token = http_request_tail(r);
+	const struct survey *s;
+	const struct survey_location *loc;
+	struct store_invite_view v;
+	unsigned char th[STORE_TOKEN_HASH];
+	json_t *cfg;
+	int rc;
+
+	if (!invite_token_valid(token))
+		return message_page(r, 404, "Link niet gevonden / Link not "
+		    "found", "Deze link klopt niet. Kijk of u hem helemaal "
+		    "hebt overgenomen. / This link is not right.");
+	invite_token_hash(token, th);
+	rc = store_invite_by_token(app->store, th, &v);
+	if (rc == -1)
+		return message_page(r, 503, "Even niet beschikbaar / "
+		    "Unavailable", "Probeer het later nog eens. / Please try "
+		    "again later.");
+	if (rc == 0)
+		return message_page(r, 404, "Link niet gevonden / Link not "
+		    "found", "Deze link kennen wij niet. / We do not know "
+		    "this link.");
+	if (strcmp(v.state, "answered") == 0)
+		return message_page(r, 409, "Al ingevuld / Already answered",
+		    "U hebt deze vragenlijst al ingevuld. Dank u wel! / You "
+		    "have answered this survey already. Thank you!");
+	if (strcmp(v.state, "queued") != 0 && strcmp(v.state, "sent") != 0 &&
+	    strcmp(v.state, "delivered") != 0)
+		return message_page(r, 410, "Link verlopen / Link expired",
+		    "Deze link is niet meer geldig. / This link is no longer "
+		    "valid.");
+	if (v.expires <= (long long)time(NULL))
+		return message_page(r, 410, "Link verlopen / Link expired",
+		    "Deze link is verlopen. / This link has expired.");
+	s = survey_set_find(app->surveys, v.survey, 0);
+	loc = survey_set_location(app->surveys, v.location);
+	if (s == NULL || loc == NULL)
+		return message_page(r, 410, "Link verlopen / Link expired",
+		    "Deze vragenlijst is er niet meer. / This survey is no "
+		    "longer available.");
+	cfg = base_config(app, "phone", "sms", s, loc, v.lang);
+	json_object_set_new(cfg, "token", json_string(token));
+	json_object_set_new(cfg, "optout", json_true());
+	return page(app, r, cfg);
 }
 
 int

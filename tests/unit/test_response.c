@@ -501,11 +501,16 @@ test_channel(void **state)
 	refuse_body("{\"survey\": \"ouders\", \"version\": 1, \"location\": "
 	    "\"overvecht\", \"submission_id\": \"abcdefgh\"" MINIMAL "}",
 	    422, "invalid", "channel");
-	/* SMS is refused on this server, with or without a token. */
+	/* SMS needs a token of the right shape (base62, 10 to 23). */
 	refuse_body(ENV("\"sms\"", "\"overvecht\"", ", \"submission_id\": "
-	    "\"abcdefgh\""), 422, "invalid", "channel");
+	    "\"abcdefgh\""), 422, "invalid", "token");
 	refuse_body(ENV("\"sms\"", "\"overvecht\"", ", \"submission_id\": "
-	    "\"abcdefgh\", \"token\": \"t0k3n\""), 422, "invalid", "channel");
+	    "\"abcdefgh\", \"token\": \"t0k3n\""), 422, "invalid", "token");
+	refuse_body(ENV("\"sms\"", "\"overvecht\"", ", \"submission_id\": "
+	    "\"abcdefgh\", \"token\": \"abc-def-ghi-jkl\""), 422, "invalid",
+	    "token");
+	refuse_body(ENV("\"sms\"", "\"overvecht\"", ", \"submission_id\": "
+	    "\"abcdefgh\", \"token\": 12345678901"), 422, "invalid", "token");
 	/* A token belongs only to sms. */
 	refuse_body(ENV("\"qr\"", "\"overvecht\"", ", \"submission_id\": "
 	    "\"abcdefgh\", \"token\": \"t0k3n\""), 422, "invalid", "token");

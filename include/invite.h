@@ -1,0 +1,58 @@
+/*
+ * invite.h — SMS invitations: the key file, phone hashes, tokens, creating
+ * an invitation, opening its link and opting out.
+ */
+#ifndef KB_INVITE_H
+#define KB_INVITE_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "sms.h"
+#include "store.h"
+#include "survey.h"
+
+#define INVITE_TOKEN_MAX	24	/* base62 of 96 bits, and NUL */
+
+/*
+ * Two keys derived from one secret kept in a file beside the database, so
+ * the database alone (a backup, say) yields neither tokens nor a way to
+ * test phone numbers against the opt-out hashes.
+ */
+struct invite_keys {
+	unsigned char	phone[32];
+	unsigned char	token[32];
+};
+
+/* Reads the key file, making it (mode 0600) when missing.  0 or -1. */
+int	 invite_keys_load(const char *path, struct invite_keys *out,
+	    char *err, size_t errlen) __attribute__((warn_unused_result));
+void	 invite_phone_hash(const struct invite_keys *k, const char *e164,
+	    unsigned char out[STORE_PHONE_HASH]);
+/* The token of an invitation's nonce. */
+void	 invite_token(const struct invite_keys *k,
+	    const unsigned char nonce[STORE_NONCE], char out[INVITE_TOKEN_MAX]);
+void	 invite_token_hash(const char *token,
+	    unsigned char out[STORE_TOKEN_HASH]);
+/* A token's shape: 10 to 23 characters of [0-9A-Za-z]. */
+int	 invite_token_valid(const char *token);
+
+struct invite_request {
+	const char	*phone;
+	const char	*survey;
+	const char	*location;
+	const char	*lang;		/* NULL: the survey's first */
+};
+
+/*
+ * Validates and queues an invitation.  Returns 202 with id filled; or 422
+ * (bad number, survey, location or language: err says which, field names
+ * it), 409 (opted out, or invited to this survey in the last 30 days), 503.
+ */
+int	 invite_create(struct store *st, const struct survey_set *set,
+	    const struct invite_keys *k, const struct sms_config *c,
+	    const struct invite_request *req, time_t now, char id[17],
+	    const char **field, char *err, size_t errlen)
+	    __attribute__((warn_unused_result));
+
+#endif
