@@ -32,6 +32,8 @@ struct sms_config {
 	unsigned		 rate;		/* messages per second */
 	unsigned		 concurrency;
 	unsigned		 max_tries;
+	long			 timeout;	/* seconds for one request */
+	long long		 retry_base;	/* first back-off, seconds */
 	long long		 reminder_after;	/* seconds; 0: none */
 	long long		 expiry;		/* seconds */
 	const char		*base_url;

@@ -92,6 +92,10 @@ static const struct config_opt options[] = {
 	{ "sms-concurrency", 0, "16", "SMS requests at once", CMD_SMS },
 	{ "sms-max-tries", 0, "8", "tries before an SMS counts as failed",
 	    CMD_SMS },
+	{ "sms-timeout", 0, "15", "seconds one gateway request may take",
+	    CMD_SMS },
+	{ "sms-retry-base", 0, "30", "seconds before the first retry; each "
+	    "next one waits twice as long, at most an hour", CMD_SMS },
 	{ "sms-reminder-days", 0, "3", "days before the one reminder, 0: none",
 	    CMD_SMS },
 	{ "sms-expiry-days", 0, "14", "days an SMS link stays valid", CMD_SMS },
@@ -646,6 +650,12 @@ sms_options(struct config *c, struct app *app)
 	if (num_opt(c, "sms-max-tries", 1, 50, &n) == -1)
 		return -1;
 	sc->max_tries = (unsigned)n;
+	if (num_opt(c, "sms-timeout", 1, 120, &n) == -1)
+		return -1;
+	sc->timeout = (long)n;
+	if (num_opt(c, "sms-retry-base", 1, 3600, &n) == -1)
+		return -1;
+	sc->retry_base = n;
 	if (num_opt(c, "sms-reminder-days", 0, 30, &n) == -1)
 		return -1;
 	sc->reminder_after = n * 24 * 3600;

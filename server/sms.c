@@ -17,12 +17,11 @@
 #include "sms.h"
 #include "util.h"
 
-#define SMS_TIMEOUT		15L	/* seconds for one request */
 #define SMS_CONNECT_TIMEOUT	5L
 #define SMS_REPLY_MAX		(64 * 1024)
 #define SMS_TICK_MS		1000
-#define SMS_BACKOFF_BASE	30	/* seconds; doubles per try */
-#define SMS_BACKOFF_MAX		3600
+#define SMS_BACKOFF_MAX		3600	/* seconds */
+#define SMS_EXPIRE_EVERY	5	/* seconds between expiry sweeps */
 
 static const char *const provider_names[] = {
 	"none", "generic", "twilio", "cm", "messagebird"
@@ -372,8 +371,9 @@ start_one(const struct store_due *d, void *arg)
 		curl_easy_setopt(e, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
 		curl_easy_setopt(e, CURLOPT_USERPWD, t->req.userpwd);
 	}
-	curl_easy_setopt(e, CURLOPT_TIMEOUT, SMS_TIMEOUT);
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, SMS_CONNECT_TIMEOUT);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT, s->c.timeout);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, s->c.timeout <
+	    SMS_CONNECT_TIMEOUT ? s->c.timeout : SMS_CONNECT_TIMEOUT);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->errbuf);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_data);
@@ -388,10 +388,11 @@ start_one(const struct store_due *d, void *arg)
 	s->tokens -= 1.0;
 }
 
+/* The wait before try number tries: base, doubling, at most an hour. */
 static long long
-backoff(int tries)
+backoff(long long base, int tries)
 {
-	long long d = SMS_BACKOFF_BASE;
+	long long d = base;
 	int i;
 
 	for (i = 1; i < tries && d < SMS_BACKOFF_MAX; i++)
@@ -436,7 +437,7 @@ finish_one(struct sms *s, CURL *e, CURLcode res)
 		(void)store_invite_final(s->st, t->id, "failed");
 		s->erased++;
 	} else {
-		long long wait = backoff(t->tries + 1);
+		long long wait = backoff(s->c.retry_base, t->tries + 1);
 
 		if (res != CURLE_OK)
 			log_warnx("sms: gateway unreachable (%s); retry in "
@@ -475,7 +476,7 @@ sender_main(void *arg)
 		pthread_mutex_unlock(&s->mtx);
 		if (stopping && running == 0)
 			break;
-		if (now - last_expire >= 30) {
+		if (now - last_expire >= SMS_EXPIRE_EVERY) {
 			int n = store_invite_expire(s->st, now);
 
 			if (n > 0) {

@@ -1,0 +1,443 @@
+"""SMS invitations end to end: the real server and its real libcurl sender
+against a fake gateway on loopback."""
+import base64
+import json
+import os
+import re
+import shutil
+import signal
+import sqlite3
+import tempfile
+import time
+import urllib.parse
+
+from fakegw import Gateway
+from kb import Server, response, db_query, run_tool
+from test_auth import PW
+
+PHONE = "0612345678"
+E164 = "+31612345678"
+SECRET = "test-callback-secret"
+
+
+def _setup(tmp):
+    db = os.path.join(tmp, "k.db")
+    rc, out, err = run_tool("apikey", "add", "cms", "--role", "sender", "--db", db)
+    assert rc == 0, err
+    return db, out.strip()
+
+
+def _server(tmp, db, gw, provider="generic", extra=()):
+    return Server(tmp=tmp, db=db, args=[
+        "--rate-limit", "off", "--sms-provider", provider, "--sms-url", gw.url,
+        "--sms-key", "gw-secret-key", "--sms-sender", "Klankbord",
+        "--sms-callback-secret", SECRET, "--sms-quiet-hours", "off",
+        "--sms-timeout", "2", "--sms-retry-base", "1"] + list(extra))
+
+
+def _invite(s, key, phone=PHONE, survey="ouders", loc="overvecht", lang="nl"):
+    st, h, body = s.post("/admin/api/invitations",
+                         {"phone": phone, "survey": survey, "location": loc, "lang": lang},
+                         headers={"Authorization": "Bearer " + key})
+    return st, json.loads(body)
+
+
+def _link_token(message):
+    m = re.search(r"/i/([0-9A-Za-z]+)", message)
+    assert m, message
+    return m.group(1)
+
+
+def _raw(db):
+    data = open(db, "rb").read()
+    if os.path.exists(db + "-wal"):
+        data += open(db + "-wal", "rb").read()
+    return data
+
+
+def _until(db, sql, want, timeout=10):
+    deadline = time.time() + timeout
+    got = None
+    while time.time() < deadline:
+        got = db_query(db, sql)
+        if got == want:
+            return got
+        time.sleep(0.05)
+    raise AssertionError("%s gave %r, not %r" % (sql, got, want))
+
+
+def _no_phone_in_file(db):
+    raw = _raw(db)
+    for form in (E164, PHONE, "612345678"):
+        assert form.encode() not in raw, "phone number %s still in the database file" % form
+
+
+def test_invite_send_answer_and_erase():
+    tmp = tempfile.mkdtemp(prefix="kb-it-")
+    gw = Gateway()
+    try:
+        db, key = _setup(tmp)
+        with _server(tmp, db, gw) as s:
+            st, body = _invite(s, key)
+            assert st == 202 and len(body["id"]) == 16, body
+            reqs = gw.wait(1)
+            assert len(reqs) == 1
+            r = reqs[0]
+            j = r["json"]
+            assert j["to"] == E164 and j["from"] == "Klankbord"
+            assert r["headers"]["Authorization"] == "Bearer gw-secret-key"
+            msg = j["message"]
+            assert len(msg) <= 160 and all(ord(c) < 128 for c in msg), msg
+            token = _link_token(msg)
+            assert len(token) >= 11  # 64+ random bits in base62
+            assert token not in j["reference"] and j["reference"] != token
+            assert "/i/" + token in msg and msg.startswith("Hoe was de hulp?")
+            assert token.encode() not in _raw(db), "token stored in clear"
+            # The link opens the survey, without leaking the token onwards.
+            st, h, page = s.get("/i/" + token)
+            assert st == 200 and h["referrer-policy"] == "no-referrer"
+            assert h["cache-control"] == "no-store"
+            cfg = json.loads(page.decode().split('id="kb-config">', 1)[1].split("</script>", 1)[0])
+            assert cfg["channel"] == "sms" and cfg["token"] == token and cfg["optout"] is True
+            assert cfg["survey"] == "ouders" and cfg["location"] == "overvecht"
+            # Answer through it: single use.
+            st, _, body = s.post("/api/responses", response(channel="sms", token=token))
+            assert st == 201, body
+            rid = json.loads(body)["id"]
+            r2 = response(channel="sms", token=token)
+            st, _, body = s.post("/api/responses", r2)
+            assert st == 409 and json.loads(body)["error"] == "token_used"
+            # A retry of the stored response is a repeat, not a reuse.
+            st, _, body = s.post("/api/responses", dict(r2, submission_id=json.loads(
+                json.dumps(r2))["submission_id"]))
+            assert st == 409
+            st, h, page = s.get("/i/" + token)
+            assert st == 409 and "Al ingevuld" in page.decode()
+            # Nothing joins the response to the invitation.
+            cols_r = {c[1] for c in db_query(db, "PRAGMA table_info(responses)")}
+            cols_i = {c[1] for c in db_query(db, "PRAGMA table_info(invitations)")}
+            assert cols_r & cols_i <= {"id", "survey", "location", "lang"}
+            assert db_query(db, "SELECT count(*) FROM invitations WHERE id = ?", (int(rid, 16),))[0][0] == 0
+            assert db_query(db, "SELECT state, phone, nonce FROM invitations") == [("answered", None, None)]
+            assert db_query(db, "SELECT channel FROM responses") == [("sms",)]
+        _no_phone_in_file(db)
+        assert any(a == "invitation" for (a,) in db_query(db, "SELECT action FROM audit"))
+        for (d,) in db_query(db, "SELECT detail FROM audit"):
+            assert PHONE not in d and "612345678" not in d
+    finally:
+        gw.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_invitation_validation_and_rules():
+    tmp = tempfile.mkdtemp(prefix="kb-it-")
+    gw = Gateway()
+    try:
+        db, key = _setup(tmp)
+        with _server(tmp, db, gw) as s:
+            for phone in ["12345", "0201234567", "+31 20 123 4567", "06-1234567", "abc", "", "+0612345678"]:
+                st, body = _invite(s, key, phone=phone)
+                assert st == 422 and body["field"] == "phone", (phone, body)
+            assert _invite(s, key, survey="nope")[0] == 422
+            assert _invite(s, key, loc="mars")[0] == 422
+            assert _invite(s, key, lang="de")[0] == 422
+            st, h, body = s.post("/admin/api/invitations", "{", headers={"Authorization": "Bearer " + key})
+            assert st == 400
+            # Other ways to write the same Dutch number are the same number.
+            assert _invite(s, key, phone="+31 (0)6 1234 5678")[0] == 202
+            st, body = _invite(s, key, phone="06-12345678")
+            assert st == 409 and "30 days" in body["message"]
+            assert _invite(s, key, phone="0031612345678", survey="jongeren")[0] == 202
+            assert _invite(s, key, phone="+4915112345678")[0] == 202  # other E.164
+            gw.wait(3)
+            # Logs never hold a number or a token.
+            for line in s.log:
+                assert "612345678" not in line and "/i/" not in line, line
+        assert db_query(db, "SELECT count(*) FROM invitations")[0][0] == 3
+        # SMS switched off: the API says so.
+        with Server(tmp=tmp, db=db) as s:
+            st, body = _invite(s, key, phone="0687654321")
+            assert st == 503 and body["error"] == "sms_disabled"
+    finally:
+        gw.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_opt_out_by_link_and_by_reply():
+    tmp = tempfile.mkdtemp(prefix="kb-it-")
+    gw = Gateway()
+    try:
+        db, key = _setup(tmp)
+        with _server(tmp, db, gw) as s:
+            assert _invite(s, key)[0] == 202
+            token = _link_token(gw.wait(1)[0]["json"]["message"])
+            assert s.post("/api/optout", {"token": "short"})[0] == 400
+            assert s.post("/api/optout", {"token": "A" * 17})[0] == 404
+            st, h, body = s.post("/api/optout", {"token": token})
+            assert st == 204
+            assert db_query(db, "SELECT state, phone FROM invitations") == [("optedout", None)]
+            st, body = _invite(s, key, survey="jongeren")
+            assert st == 409 and "no more messages" in body["message"]
+            assert s.get("/i/" + token)[0] == 410
+            # STOP by reply, from another number.
+            hdr = {"X-Klankbord-Secret": SECRET}
+            other = "0687654321"
+            assert _invite(s, key, phone=other)[0] == 202
+            gw.wait(2)
+            assert s.post("/sms/inbound", {"from": "+31687654321", "body": "hallo"}, headers=hdr)[2] == b'{"opted_out":false}'
+            st, _, body = s.post("/sms/inbound", "From=%2B31687654321&Body=+Afmelden.+",
+                                 headers=dict(hdr, **{"Content-Type": "application/x-www-form-urlencoded"}))
+            assert st == 200 and json.loads(body)["opted_out"] is True
+            assert _invite(s, key, phone=other, survey="participatie")[0] == 409
+            # Unauthenticated or malformed callbacks change nothing.
+            assert s.post("/sms/inbound", {"from": "0611111111", "body": "STOP"})[0] == 401
+            assert s.post("/sms/inbound", {"from": "0611111111", "body": "STOP"},
+                          headers={"X-Klankbord-Secret": "wrong"})[0] == 401
+            assert s.post("/sms/inbound", {"body": "STOP"}, headers=hdr)[0] == 400
+            assert s.post("/sms/inbound", "{", headers=hdr)[0] == 400
+            assert db_query(db, "SELECT count(*) FROM optouts")[0][0] == 2
+        raw = _raw(db)
+        assert b"687654321" not in raw and b"612345678" not in raw
+    finally:
+        gw.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_retries_4xx_timeouts_and_drops():
+    tmp = tempfile.mkdtemp(prefix="kb-it-")
+    gw = Gateway()
+    try:
+        db, key = _setup(tmp)
+        gw.plan = [500, "drop", "timeout", "ok"]
+        with _server(tmp, db, gw) as s:
+            assert _invite(s, key)[0] == 202
+            reqs = gw.wait(4, timeout=30)
+            assert len(reqs) == 4, len(reqs)
+            refs = {r["json"]["reference"] for r in reqs}
+            assert len(refs) == 1, "a retry must carry the same reference"
+            deadline = time.time() + 10
+            while time.time() < deadline and db_query(db, "SELECT state FROM invitations")[0][0] != "sent":
+                time.sleep(0.1)
+            assert db_query(db, "SELECT state, tries FROM invitations") == [("sent", 0)]
+            # A 4xx is final: no retry, the number erased.
+            gw.plan = [400]
+            assert _invite(s, key, phone="0687654321")[0] == 202
+            gw.wait(5)
+            time.sleep(2.5)
+            assert len(gw.requests) == 5
+            rows = db_query(db, "SELECT state, phone FROM invitations WHERE state = 'failed'")
+            assert rows == [("failed", None)]
+            assert any("refused by the gateway (HTTP 400)" in l for l in s.log)
+            # Too many tries: failed.
+        with _server(tmp, db, gw, extra=["--sms-max-tries", "2"]) as s:
+            gw.default = 503
+            assert _invite(s, key, phone="0611111111")[0] == 202
+            gw.wait(7, timeout=20)
+            deadline = time.time() + 10
+            while time.time() < deadline and not db_query(db, "SELECT 1 FROM invitations WHERE phone IS NULL AND state='failed' AND ref IN (SELECT ref FROM invitations) GROUP BY state HAVING count(*) = 2"):
+                time.sleep(0.1)
+            assert db_query(db, "SELECT count(*) FROM invitations WHERE state = 'failed'")[0][0] == 2
+        # The failed numbers are gone; the sent one stays for its reminder.
+        raw = _raw(db)
+        assert b"687654321" not in raw and b"611111111" not in raw
+        assert db_query(db, "SELECT phone FROM invitations WHERE state = 'sent'") == [(E164,)]
+    finally:
+        gw.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_quiet_hours_reminder_and_expiry():
+    tmp = tempfile.mkdtemp(prefix="kb-it-")
+    gw = Gateway()
+    try:
+        db, key = _setup(tmp)
+        # Quiet all day but one minute from now: nothing goes out.
+        now = time.localtime()
+        os.environ["TZ"] = "Europe/Amsterdam"
+        time.tzset()
+        lt = time.localtime(time.time() + 120)
+        end = "%02d:%02d" % (lt.tm_hour, lt.tm_min)
+        start = time.localtime(time.time() - 60)
+        quiet = "%02d:%02d-%s" % (start.tm_hour, start.tm_min, end)
+        del os.environ["TZ"]
+        time.tzset()
+        with _server(tmp, db, gw, extra=["--sms-quiet-hours", quiet]) as s:
+            assert _invite(s, key)[0] == 202
+            time.sleep(2.5)
+            assert gw.requests == [], "sent in quiet hours"
+            assert db_query(db, "SELECT state FROM invitations") == [("queued",)]
+        with _server(tmp, db, gw) as s:
+            reqs = gw.wait(1)
+            assert len(reqs) == 1
+            token = _link_token(reqs[0]["json"]["message"])
+            _until(db, "SELECT state FROM invitations", [("sent",)])
+            # The reminder is due in 3 days; pretend they have passed.
+            # Three days after it was sent (it waited out the quiet hours).
+            row = db_query(db, "SELECT next_at - CAST(strftime('%s', 'now') AS INTEGER) FROM invitations")[0][0]
+            assert 3 * 86400 - 10 <= row <= 3 * 86400, row
+            con = sqlite3.connect(db, timeout=10)
+            con.execute("UPDATE invitations SET next_at = 1")
+            con.commit()
+            con.close()
+            reqs = gw.wait(2)
+            assert len(reqs) == 2 and reqs[1]["json"]["to"] == E164
+            assert _link_token(reqs[1]["json"]["message"]) == token
+            _until(db, "SELECT state, reminded, phone, next_at FROM invitations", [("sent", 1, None, None)])
+            time.sleep(1.5)
+            assert len(gw.requests) == 2, "one reminder at most"
+            # The link still works after the reminder until it expires.
+            assert s.get("/i/" + token)[0] == 200
+            con = sqlite3.connect(db, timeout=10)
+            con.execute("UPDATE invitations SET expires = 1")
+            con.commit()
+            con.close()
+            assert s.get("/i/" + token)[0] == 410
+            st, _, body = s.post("/api/responses", response(channel="sms", token=token))
+            assert st == 410 and json.loads(body)["error"] == "token_expired"
+            deadline = time.time() + 10
+            while time.time() < deadline and db_query(db, "SELECT state FROM invitations")[0][0] != "expired":
+                time.sleep(0.2)
+            assert db_query(db, "SELECT state, nonce FROM invitations") == [("expired", None)]
+        _no_phone_in_file(db)
+    finally:
+        gw.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_delivery_reports():
+    tmp = tempfile.mkdtemp(prefix="kb-it-")
+    gw = Gateway()
+    try:
+        db, key = _setup(tmp)
+        with _server(tmp, db, gw) as s:
+            assert _invite(s, key)[0] == 202
+            assert _invite(s, key, phone="0687654321")[0] == 202
+            reqs = gw.wait(2)
+            time.sleep(0.5)
+            hdr = {"X-Klankbord-Secret": SECRET}
+            ref0 = reqs[0]["json"]["reference"]
+            assert s.post("/sms/status", {"reference": ref0, "status": "delivered"})[0] == 401
+            assert s.post("/sms/status?secret=nope", {"reference": ref0, "status": "delivered"})[0] == 401
+            assert s.post("/sms/status", {"status": "delivered"}, headers=hdr)[0] == 400
+            assert s.post("/sms/status", "[1]", headers=hdr)[0] == 400
+            st, _, body = s.post("/sms/status?secret=" + SECRET, {"reference": ref0, "status": "delivered"})
+            assert st == 200 and b"recorded" in body
+            # The gateway's own id works too (Twilio-style form fields).
+            st, _, body = s.post("/sms/status", "MessageSid=gw-2&MessageStatus=undelivered",
+                                 headers=dict(hdr, **{"Content-Type": "application/x-www-form-urlencoded"}))
+            assert st == 200
+            states = dict(db_query(db, "SELECT ref, state FROM invitations"))
+            assert states[ref0] == "delivered"
+            assert sorted(states.values()) == ["delivered", "failed"]
+            assert db_query(db, "SELECT count(*) FROM invitations WHERE state='failed' AND phone IS NULL")[0][0] == 1
+            st, _, body = s.post("/sms/status", {"reference": "nope", "status": "delivered"}, headers=hdr)
+            assert st == 200 and b"unknown" in body
+    finally:
+        gw.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_every_provider_format():
+    tmp = tempfile.mkdtemp(prefix="kb-it-")
+    gw = Gateway()
+    try:
+        db, key = _setup(tmp)
+        phones = iter(["0611111111", "0622222222", "0633333333"])
+        for provider in ["twilio", "cm", "messagebird"]:
+            extra = ["--sms-key", "AC123:tok3n"] if provider == "twilio" else []
+            with _server(tmp, db, gw, provider=provider, extra=extra) as s:
+                n = len(gw.requests)
+                assert _invite(s, key, phone=next(phones))[0] == 202
+                r = gw.wait(n + 1)[n]
+                if provider == "twilio":
+                    f = r["form"]
+                    assert f["From"] == "Klankbord" and f["To"].startswith("+316") and "/i/" in f["Body"]
+                    auth = r["headers"]["Authorization"]
+                    assert auth == "Basic " + base64.b64encode(b"AC123:tok3n").decode()
+                elif provider == "cm":
+                    m = r["json"]["messages"]
+                    assert m["authentication"]["producttoken"] == "gw-secret-key"
+                    msg = m["msg"][0]
+                    assert msg["from"] == "Klankbord" and msg["to"][0]["number"].startswith("+316")
+                    assert "/i/" in msg["body"]["content"] and msg["reference"]
+                    assert _link_token(msg["body"]["content"]) not in msg["reference"]
+                else:
+                    j = r["json"]
+                    assert r["headers"]["Authorization"] == "AccessKey gw-secret-key"
+                    assert j["originator"] == "Klankbord" and j["recipients"][0].startswith("+316")
+                    assert "/i/" in j["body"] and j["reference"]
+                for line in s.log:
+                    assert "gw-secret-key" not in line and "tok3n" not in line
+        rc, out, err = run_tool("serve", "--db", db, "--sms-provider", "carrier-pigeon")
+        assert rc == 1 or rc == 2
+    finally:
+        gw.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_kill_mid_send_loses_nothing():
+    tmp = tempfile.mkdtemp(prefix="kb-it-")
+    gw = Gateway()
+    try:
+        db, key = _setup(tmp)
+        gw.delay = 0.8
+        s = _server(tmp, db, gw, extra=["--sms-concurrency", "4"])
+        s.start()
+        for i in range(12):
+            assert _invite(s, key, phone="06%08d" % (10000000 + i))[0] == 202
+        gw.wait(3)
+        s.proc.send_signal(signal.SIGKILL)
+        s.proc.wait()
+        gw.delay = 0
+        s2 = _server(tmp, db, gw)
+        s2.start()
+        deadline = time.time() + 20
+        while time.time() < deadline and len(gw.accepted_refs) < 12:
+            time.sleep(0.1)
+        refs = {r["json"]["reference"] for r in gw.requests}
+        assert len(gw.accepted_refs) == 12 and len(refs) == 12, (len(gw.accepted_refs), len(refs))
+        deadline = time.time() + 5
+        while time.time() < deadline and db_query(db, "SELECT count(*) FROM invitations WHERE state='sent'")[0][0] < 12:
+            time.sleep(0.1)
+        assert db_query(db, "SELECT count(*) FROM invitations WHERE state='sent'")[0][0] == 12
+        # A message the gateway had before the kill went again only with its
+        # first reference, so a gateway that deduplicates delivers it once.
+        per_ref = {}
+        for r in gw.requests:
+            per_ref[r["json"]["reference"]] = per_ref.get(r["json"]["reference"], 0) + 1
+        assert all(v <= 2 for v in per_ref.values())
+        assert s2.stop() == 0
+    finally:
+        gw.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_invite_command_and_templates():
+    tmp = tempfile.mkdtemp(prefix="kb-it-")
+    gw = Gateway()
+    try:
+        db, key = _setup(tmp)
+        rc, out, err = run_tool("invite", "--survey", "ouders", "--location", "overvecht",
+                                "--phone", PHONE, "--db", db)
+        assert rc == 0 and "queued" in out, err
+        rc, out, err = run_tool("invite", "--survey", "ouders", "--location", "overvecht",
+                                "--phone", "112", "--db", db)
+        assert rc == 1 and "phone" in err
+        with _server(tmp, db, gw) as s:
+            reqs = gw.wait(1)
+            assert len(reqs) == 1 and reqs[0]["json"]["to"] == E164
+        # A template that does not fit one SMS, or is not GSM-7, stops the start.
+        s = _server(tmp, db, gw, extra=["--sms-template-nl", "x" * 150 + " {link}"])
+        assert s.start(expect_fail=True) == 1
+        assert any("160" in l for l in s.log), s.log
+        s = _server(tmp, db, gw, extra=["--sms-template-en", "Hoe was het? 👍 {link}"])
+        assert s.start(expect_fail=True) == 1
+        assert any("GSM-7" in l for l in s.log), s.log
+        s = _server(tmp, db, gw, extra=["--sms-template-en", "no link here"])
+        assert s.start(expect_fail=True) == 1
+        # The key file is made once, private, and needed for the links.
+        kf = db + ".key"
+        assert oct(os.stat(kf).st_mode & 0o777) == "0o600" and os.path.getsize(kf) == 32
+    finally:
+        gw.close()
+        shutil.rmtree(tmp, ignore_errors=True)
