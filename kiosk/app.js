@@ -288,8 +288,43 @@
         h('button', { type: 'button', 'class': 'btn primary go', id: 'start',
           onclick: function () { go(visibleList()[0]); } },
           [h('span', { text: t('start') }), icon(ICON.next)])
-      ])
+      ]),
+      optOutBox()
     ]);
+  }
+
+  /*
+   * Reached by SMS: an alphanumeric sender cannot receive STOP, so the first
+   * page offers "no more messages", which opts the number out by the token.
+   */
+  function optOutBox() {
+    if (!cfg.optout || !cfg.token || cfg.channel !== 'sms') return null;
+    var box = h('div', { 'class': 'optout' });
+    if (st.optedOut) {
+      add(box, h('p', { role: 'status', text: t('optOutDone') }));
+      return box;
+    }
+    var msg = h('p', { 'class': 'optout-msg', role: 'status' });
+    var btn = h('button', { type: 'button', 'class': 'btn optout-btn', id: 'optout',
+      text: t('optOut'),
+      onclick: function () {
+        btn.disabled = true;
+        W.fetch('/api/optout', { method: 'POST', cache: 'no-store',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ token: cfg.token }) })
+          .then(function (res) {
+            if (res.status !== 204) throw new Error('status ' + res.status);
+            st.optedOut = true;
+            msg.textContent = t('optOutDone');
+            btn.remove();
+          })
+          .catch(function () {
+            btn.disabled = false;
+            msg.textContent = t('optOutFailed');
+          });
+      } });
+    add(box, [h('p', { text: t('optOutText') }), btn, msg]);
+    return box;
   }
 
   function go(q) {

@@ -49,7 +49,11 @@ window.KB_I18N = {
     loading: "Even geduld…",
     loadError: "De vragen kunnen nu niet worden geladen. We proberen het zo opnieuw.",
     notFound: "Deze vragenlijst bestaat niet (meer).",
-    retry: "Opnieuw proberen"
+    retry: "Opnieuw proberen",
+    optOutText: "Wilt u geen sms meer van ons krijgen?",
+    optOut: "Geen sms meer ontvangen",
+    optOutDone: "U krijgt geen sms meer van ons.",
+    optOutFailed: "Dat lukte nu niet. Probeer het later nog eens."
   },
   en: {
     language: "Language",
@@ -94,7 +98,11 @@ window.KB_I18N = {
     loading: "One moment…",
     loadError: "The questions cannot be loaded right now. We will try again soon.",
     notFound: "This survey does not exist (any more).",
-    retry: "Try again"
+    retry: "Try again",
+    optOutText: "Would you rather not get text messages from us?",
+    optOut: "No more text messages",
+    optOutDone: "You will not get text messages from us any more.",
+    optOutFailed: "That did not work just now. Please try again later."
   }
 };
 

@@ -441,3 +441,32 @@ def test_invite_command_and_templates():
     finally:
         gw.close()
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_dashboard_share_of_invitations_answered():
+    tmp = tempfile.mkdtemp(prefix="kb-it-")
+    gw = Gateway()
+    try:
+        db, key = _setup(tmp)
+        assert run_tool("user", "add", "vic", "--role", "viewer", "--db", db, stdin=PW + "\n")[0] == 0
+        with _server(tmp, db, gw, extra=["--anonymity-k", "3"]) as s:
+            for i in range(4):
+                assert _invite(s, key, phone="06%08d" % (20000000 + i))[0] == 202
+            reqs = gw.wait(4)
+            _until(db, "SELECT count(*) FROM invitations WHERE state = 'sent'", [(4,)])
+            tokens = [_link_token(r["json"]["message"]) for r in reqs]
+            from test_auth import _login
+            _, _, _, cookie = _login(s, "vic")
+            h = {"Cookie": cookie}
+            for n, token in enumerate(tokens[:3], 1):
+                assert s.post("/api/responses", response(channel="sms", token=token))[0] == 201
+                j = json.loads(s.get("/admin/api/stats?survey=ouders", headers=h)[2])
+                if n < 3:
+                    assert "sms" not in j, j.get("sms")  # 1 or 2 answered: under K
+                else:
+                    assert j["sms"] == {"invited": 4, "answered": 3, "share_answered": 0.75}
+            page = s.get("/admin/?survey=ouders", headers=h)[2].decode()
+            assert "4 verstuurd, 3 beantwoord (75%)" in page
+    finally:
+        gw.close()
+        shutil.rmtree(tmp, ignore_errors=True)
