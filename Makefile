@@ -51,7 +51,7 @@ PORT ?= 8080
 DB   ?= data/klankbord.db
 
 .PHONY: all deps deps-test run test unit integration browser lint \
-        check-banned clean bench
+        check-banned clean bench valgrind
 
 all: $(BUILD)/klankbord
 
@@ -93,6 +93,11 @@ unit: $(UNIT_BINS)
 
 integration: $(BUILD)/klankbord
 	@KLANKBORD_BIN=$(BUILD)/klankbord SAN=$(SAN) \
+	    python3 tests/integration/run.py
+
+# The integration tests with every server under valgrind (slow: minutes).
+valgrind: $(BUILD)/klankbord
+	@KLANKBORD_BIN=$(BUILD)/klankbord KLANKBORD_VALGRIND=1 \
 	    python3 tests/integration/run.py
 
 browser: $(BUILD)/klankbord

@@ -23,6 +23,7 @@ struct http_options {
 	const char	*tls_key;
 	const char	*trusted_proxy;	/* address whose X-Forwarded-For counts */
 	unsigned	 rate_per_min;	/* submissions per address; 0: off */
+	unsigned	 per_address;	/* open connections per address; 0: any */
 	unsigned	 threads;
 };
 

@@ -110,6 +110,8 @@ static const struct config_opt options[] = {
 	    "(at least 3)", CMD_SERVE | CMD_STATS },
 	{ "rate-limit", 0, "30/min", "submissions per address, N/min, or off",
 	    CMD_SERVE },
+	{ "connections-per-address", 0, "0", "open connections one address may "
+	    "hold, 0: no limit (keep 0 behind a reverse proxy)", CMD_SERVE },
 	{ "trusted-proxy", 0, NULL, "take the client address from "
 	    "X-Forwarded-For when the peer is this address", CMD_SERVE },
 	{ "tls-cert", 0, NULL, "PEM certificate for HTTPS", CMD_SERVE },
@@ -699,6 +701,9 @@ serve_options(struct config *c, struct http_options *ho, struct app *app)
 		return -1;
 	}
 	ho->trusted_proxy = config_get(c, "trusted-proxy");
+	if (num_opt(c, "connections-per-address", 0, 10000, &n) == -1)
+		return -1;
+	ho->per_address = (unsigned)n;
 	ho->tls_cert = config_get(c, "tls-cert");
 	ho->tls_key = config_get(c, "tls-key");
 	ho->threads = 2;

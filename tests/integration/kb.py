@@ -16,6 +16,11 @@ import uuid
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BIN = os.path.join(ROOT, os.environ.get("KLANKBORD_BIN", "build/klankbord"))
 SAN = os.environ.get("SAN") == "1"
+# KLANKBORD_VALGRIND=1 runs every server under valgrind; errors or leaks
+# make it exit with 99, which stop() reports.
+VALGRIND = ["valgrind", "--quiet", "--error-exitcode=99", "--leak-check=full",
+            "--show-leak-kinds=definite,indirect", "--errors-for-leak-kinds=definite,indirect",
+            "--track-fds=no"] if os.environ.get("KLANKBORD_VALGRIND") == "1" else []
 
 
 class Server:
@@ -32,8 +37,8 @@ class Server:
         self.port = None
         self.log = []
 
-    def start(self, expect_fail=False, timeout=20):
-        cmd = [BIN, "serve", "--port", "0", "--db", self.db,
+    def start(self, expect_fail=False, timeout=60 if VALGRIND else 20):
+        cmd = VALGRIND + [BIN, "serve", "--port", "0", "--db", self.db,
                "--surveys", self.surveys, "--web-dir",
                os.path.join(ROOT, "kiosk")] + self.args
         env = dict(os.environ)
@@ -63,7 +68,7 @@ class Server:
             raise AssertionError("server did not start:\n" + "\n".join(self.log))
         return 0
 
-    def stop(self, sig=signal.SIGTERM, timeout=30):
+    def stop(self, sig=signal.SIGTERM, timeout=90 if VALGRIND else 30):
         if self.proc is None or self.proc.poll() is not None:
             return self.proc.returncode if self.proc else 0
         self.proc.send_signal(sig)
