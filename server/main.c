@@ -784,8 +784,14 @@ cmd_qr(int argc, char **argv)
 		fprintf(stderr, "klankbord: %s: %s\n", path, strerror(errno));
 		goto out;
 	}
-	if (fwrite(data, 1, len, fp) != len || (path && fclose(fp) != 0) ||
-	    (!path && fflush(fp) != 0)) {
+	rc = fwrite(data, 1, len, fp) == len ? 0 : -1;
+	if (path != NULL) {
+		if (fclose(fp) != 0)
+			rc = -1;
+	} else if (fflush(fp) != 0) {
+		rc = -1;
+	}
+	if (rc == -1) {
 		fprintf(stderr, "klankbord: %s: write error\n",
 		    path ? path : "standard output");
 		goto out;
