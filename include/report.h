@@ -67,6 +67,11 @@ struct report {
 	size_t				 nmonthloc;
 };
 
+/* "none" (or NULL or ""), "location", "channel"; -1 when unknown. */
+int	 report_by_parse(const char *s);
+/* "month" (or NULL or "") 0, "quarter" 1; -1 when unknown. */
+int	 report_interval_parse(const char *s);
+
 /*
  * Builds the table.  Returns 0 with *out set (free with report_free), or an
  * HTTP status with err filled: 404 unknown survey or location, 422 a bad

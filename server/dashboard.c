@@ -45,24 +45,16 @@ parse_query(struct app *app, struct http_request *r, struct report_query *q,
 	if (q->location != NULL && *q->location == '\0')
 		q->location = NULL;
 	q->k = app->anonymity_k;
-	if (iv == NULL || strcmp(iv, "month") == 0 || *iv == '\0')
-		q->quarter = 0;
-	else if (strcmp(iv, "quarter") == 0)
-		q->quarter = 1;
-	else {
+	q->quarter = report_interval_parse(iv);
+	if (q->quarter < 0) {
 		*field = "interval";
 		return 422;
 	}
-	if (by == NULL || *by == '\0' || strcmp(by, "none") == 0)
-		q->by = REPORT_BY_NONE;
-	else if (strcmp(by, "location") == 0)
-		q->by = REPORT_BY_LOCATION;
-	else if (strcmp(by, "channel") == 0)
-		q->by = REPORT_BY_CHANNEL;
-	else {
+	if (report_by_parse(by) < 0) {
 		*field = "by";
 		return 422;
 	}
+	q->by = (enum report_by)report_by_parse(by);
 	return 0;
 }
 

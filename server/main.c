@@ -835,22 +835,17 @@ cmd_stats(int argc, char **argv)
 		fprintf(stderr, "usage: %s\n", synopsis);
 		goto out;
 	}
-	if (strcmp(by, "none") == 0)
-		q.by = REPORT_BY_NONE;
-	else if (strcmp(by, "location") == 0)
-		q.by = REPORT_BY_LOCATION;
-	else if (strcmp(by, "channel") == 0)
-		q.by = REPORT_BY_CHANNEL;
-	else {
+	if (report_by_parse(by) < 0) {
 		fprintf(stderr, "klankbord: --by is none, location or "
 		    "channel\n");
 		goto out;
 	}
-	if (strcmp(iv, "month") != 0 && strcmp(iv, "quarter") != 0) {
+	q.by = (enum report_by)report_by_parse(by);
+	q.quarter = report_interval_parse(iv);
+	if (q.quarter < 0) {
 		fprintf(stderr, "klankbord: --interval is month or quarter\n");
 		goto out;
 	}
-	q.quarter = strcmp(iv, "quarter") == 0;
 	if (num_parse(config_get(c, "anonymity-k"), 3, 1000, &k) == -1) {
 		fprintf(stderr, "klankbord: --anonymity-k is at least 3\n");
 		goto out;

@@ -310,6 +310,28 @@ baseline(struct report *r, struct store *st)
 }
 
 int
+report_by_parse(const char *s)
+{
+	if (s == NULL || *s == '\0' || strcmp(s, "none") == 0)
+		return REPORT_BY_NONE;
+	if (strcmp(s, "location") == 0)
+		return REPORT_BY_LOCATION;
+	if (strcmp(s, "channel") == 0)
+		return REPORT_BY_CHANNEL;
+	return -1;
+}
+
+int
+report_interval_parse(const char *s)
+{
+	if (s == NULL || *s == '\0' || strcmp(s, "month") == 0)
+		return 0;
+	if (strcmp(s, "quarter") == 0)
+		return 1;
+	return -1;
+}
+
+int
 report_build(struct store *st, const struct survey_set *set,
     const struct report_query *q, struct report **out, char *err,
     size_t errlen)
