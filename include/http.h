@@ -52,11 +52,18 @@ const char *http_request_body(const struct http_request *r, size_t *len);
 const char *http_request_tail(const struct http_request *r);
 int	 http_request_is_tls(const struct http_request *r);
 
+/* What a rate limit counts, per client address. */
+enum http_bucket {
+	HTTP_BUCKET_SUBMIT,	/* every POST of a response: --rate-limit */
+	HTTP_BUCKET_KIOSK	/* kiosk responses: 3 at once, then 1 per 5 s */
+};
+
 /*
- * Takes a submission token from the rate limiter of the client's address
- * (held in memory only).  Returns 0, or the seconds to wait.
+ * Takes one from the client address's bucket (held in memory only; off
+ * with --rate-limit off).  Returns 0, or the seconds to wait.
  */
-unsigned http_request_throttle(struct http_request *r);
+unsigned http_request_throttle(struct http_request *r,
+	    enum http_bucket bucket);
 
 /* Who is asking, once the dispatcher has checked the route's roles. */
 struct http_auth {

@@ -62,6 +62,16 @@ job_done(struct store_job *job, void *arg)
 	(void)job;
 }
 
+static int
+too_many(struct http_request *r, unsigned wait, const char *message)
+{
+	char secs[16];
+
+	snprintf(secs, sizeof(secs), "%u", wait);
+	http_reply_header(r, "Retry-After", secs);
+	return http_reply_error(r, 429, "too_many_requests", NULL, message);
+}
+
 int
 api_response_post(struct app *app, struct http_request *r)
 {
@@ -71,15 +81,10 @@ api_response_post(struct app *app, struct http_request *r)
 	unsigned wait;
 	size_t len;
 
-	wait = http_request_throttle(r);
-	if (wait > 0) {
-		char secs[16];
-
-		snprintf(secs, sizeof(secs), "%u", wait);
-		http_reply_header(r, "Retry-After", secs);
-		return http_reply_error(r, 429, "too_many_requests", NULL,
-		    "too many responses from this address; try again later");
-	}
+	wait = http_request_throttle(r, HTTP_BUCKET_SUBMIT);
+	if (wait > 0)
+		return too_many(r, wait, "too many responses from this address; "
+		    "try again later");
 	body = http_request_body(r, &len);
 	job = xcalloc(1, sizeof(*job));
 	if (response_prepare(app->surveys, body, len, time(NULL), &job->r,
@@ -87,6 +92,16 @@ api_response_post(struct app *app, struct http_request *r)
 		free(job);
 		return http_reply_error(r, e.status, e.code, e.field,
 		    e.message);
+	}
+	/* A kiosk sends one response per person: a burst is a fault. */
+	if (strcmp(job->r.channel, "kiosk") == 0) {
+		wait = http_request_throttle(r, HTTP_BUCKET_KIOSK);
+		if (wait > 0) {
+			response_clear(&job->r);
+			free(job);
+			return too_many(r, wait, "this kiosk sends responses "
+			    "too quickly; try again in a moment");
+		}
 	}
 	job->done = job_done;
 	job->arg = r;

@@ -444,27 +444,34 @@ now_seconds(void)
 }
 
 unsigned
-http_request_throttle(struct http_request *r)
+http_request_throttle(struct http_request *r, enum http_bucket bucket)
 {
 	struct http *h = r->h;
-	char addr[INET6_ADDRSTRLEN + 1];
+	char addr[INET6_ADDRSTRLEN + 2];
 	unsigned char key[crypto_shorthash_BYTES];
 	double now, rate, cap;
 	struct rate_slot *slot = NULL, *oldest = NULL;
 	uint64_t k;
 	unsigned wait = 0;
-	size_t i;
+	size_t i, n;
 
 	if (h->rate_per_min == 0)
 		return 0;
-	http_request_client(r, addr, sizeof(addr));
+	if (bucket == HTTP_BUCKET_KIOSK) {
+		/* Three at once (a queue flushing), then one per 5 s. */
+		cap = 3;
+		rate = 1.0 / 5.0;
+	} else {
+		cap = h->rate_per_min;
+		rate = cap / 60.0;
+	}
+	http_request_client(r, addr, sizeof(addr) - 1);
+	n = strlen(addr);
+	addr[n++] = (char)('0' + bucket);
 	/* A keyed hash: the table never holds an address itself. */
-	crypto_shorthash(key, (const unsigned char *)addr, strlen(addr),
-	    h->rate_secret);
+	crypto_shorthash(key, (const unsigned char *)addr, n, h->rate_secret);
 	memcpy(&k, key, sizeof(k));
 	k |= 1;
-	cap = h->rate_per_min;
-	rate = cap / 60.0;
 	now = now_seconds();
 	pthread_mutex_lock(&h->rate_mtx);
 	for (i = 0; i < RATE_PROBE; i++) {

@@ -11,11 +11,13 @@
  * then the run is skipped with exit status 0.
  */
 import { spawn, execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
+import { startGateway } from './fakegw.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..', '..');
@@ -26,7 +28,8 @@ const AXE = path.join(HERE, 'node_modules', 'axe-core', 'axe.min.js');
 const PHONE = { width: 390, height: 844 };
 const PORTRAIT = { width: 1080, height: 1920 };
 const LANDSCAPE = { width: 1920, height: 1080 };
-const NCHECKS = 8;
+const DESKTOP = { width: 1280, height: 900 };
+const NCHECKS = 10;
 
 function log(...a) { console.log(...a); }
 
@@ -75,10 +78,13 @@ fs.copyFileSync(path.join(HERE, 'fixtures', 'kbtest.json'), path.join(SURVEYS, '
 let server = null;
 const serverLog = fs.createWriteStream(path.join(OUT, 'server.log'));
 
-function startServer(port = 0) {
+/* The main server (the global "server") runs on DB; a check that needs
+ * its own database or flags starts another with { db, extra } and stops it
+ * with stopInstance(). */
+function startServer(port = 0, { db = DB, extra = [] } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(BINARY, ['serve', '--port', String(port), '--db', DB,
-      '--surveys', SURVEYS, '--rate-limit', 'off'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(BINARY, ['serve', '--port', String(port), '--db', db,
+      '--surveys', SURVEYS, '--rate-limit', 'off', ...extra], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
     let buf = '', done = false;
     const timer = setTimeout(() => {
       if (!done) { done = true; child.kill('SIGKILL'); reject(new Error('server did not start in 15 s:\n' + buf)); }
@@ -91,7 +97,7 @@ function startServer(port = 0) {
       if (m) {
         done = true;
         clearTimeout(timer);
-        resolve({ child, port: Number(m[1]), base: `http://127.0.0.1:${m[1]}`,
+        resolve({ child, db, port: Number(m[1]), base: `http://127.0.0.1:${m[1]}`,
           exited: new Promise((r) => child.once('exit', r)) });
       }
     });
@@ -101,19 +107,29 @@ function startServer(port = 0) {
   });
 }
 
-async function stopServer() {
-  if (!server) return;
-  const s = server;
-  server = null;
+async function stopInstance(s) {
+  if (!s || s.child.exitCode !== null || s.child.signalCode !== null) return;
   s.child.kill('SIGTERM');
   const t = setTimeout(() => s.child.kill('SIGKILL'), 10000);
   await s.exited;
   clearTimeout(t);
 }
 
-function sql(query) {
-  const out = execFileSync('sqlite3', ['-readonly', '-json', DB, query], { encoding: 'utf8' });
+async function stopServer() {
+  if (!server) return;
+  const s = server;
+  server = null;
+  await stopInstance(s);
+}
+
+function sql(query, db = DB) {
+  const out = execFileSync('sqlite3', ['-readonly', '-json', db, query], { encoding: 'utf8' });
   return out.trim() ? JSON.parse(out) : [];
+}
+
+/* The command-line tool (user add, apikey add, ...) on a database. */
+function tool(args, input = '') {
+  return execFileSync(BINARY, args, { cwd: ROOT, input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
 }
 
 function rows(survey, location) {
@@ -141,8 +157,8 @@ const browser = await chromium.launch({
 
 /* A fresh context and page; problems (script errors, CSP refusals, failed
  * asset loads) are collected and fail the check at its end. */
-async function open(url, { viewport = PHONE, touch = false } = {}) {
-  const context = await browser.newContext({ viewport, hasTouch: touch, isMobile: false });
+async function open(url, { viewport = PHONE, touch = false, base = null, js = true } = {}) {
+  const context = await browser.newContext({ viewport, hasTouch: touch, isMobile: false, javaScriptEnabled: js });
   const page = await context.newPage();
   page.problems = [];
   page.on('pageerror', (e) => page.problems.push('page error: ' + e.message));
@@ -158,7 +174,7 @@ async function open(url, { viewport = PHONE, touch = false } = {}) {
     if (u.pathname !== '/api/responses' && u.pathname !== '/favicon.ico') page.problems.push('request failed: ' + u.pathname);
   });
   if (url) {
-    await page.goto(server.base + url);
+    page.mainResponse = await page.goto((base || server.base) + url);
     await page.waitForSelector('main.start');
   }
   return { context, page };
@@ -241,8 +257,8 @@ async function answerAll(page, def, marker, hook) {
   throw new Error('never reached the thank-you screen');
 }
 
-async function getDef(id) {
-  const r = await fetch(`${server.base}/api/surveys/${id}`);
+async function getDef(id, base = server.base) {
+  const r = await fetch(`${base}/api/surveys/${id}`);
   assert.equal(r.status, 200);
   return r.json();
 }
@@ -278,6 +294,13 @@ async function axe(page, label) {
   assert.ok(res.passes.length > 10, `axe ran its rules on ${label}`);
   const v = res.violations.map((x) => `${label}: ${x.id} (${x.impact}): ${x.help} — ` +
     x.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', '));
+  if (res.violations.length) {
+    /* every failing node in full, for whoever fixes the page */
+    fs.appendFileSync(path.join(OUT, 'axe-violations.txt'), res.violations.map((x) =>
+      `${label}: ${x.id} (${x.impact}): ${x.help}\n  ${x.helpUrl}\n` + x.nodes.map((n) =>
+        `  - ${n.target.join(' ')}\n    ${n.html}\n    ${(n.failureSummary || '').replace(/\n/g, '\n    ')}`).join('\n')
+    ).join('\n') + '\n');
+  }
   return v;
 }
 
@@ -747,6 +770,257 @@ check('transfer size: the first screen is under 60 KB (html, css, js, survey)', 
     await context.close();
   }
   log('  ' + sizes.join('\n  '));
+});
+
+/* ---------------- the team's dashboard (issue 7) ---------------- */
+
+const ADMIN_PW = 'kbtest-correct-horse-battery';
+
+/* A valid ouders response; i varies the answers so the bars differ. */
+function oudersResponse(def, i, over = {}) {
+  return {
+    survey: 'ouders', version: def.version, channel: 'qr', location: 'overvecht', lang: 'nl',
+    submission_id: crypto.randomUUID(),
+    answers: {
+      gehoord: [4, 5, 3][i % 3], duidelijk: [3, 4][i % 2], hulpverleners: '2', opnieuw_vertellen: i % 2 === 0,
+      ...(i % 2 === 0 ? { hoe_vaak: '1' } : {}), plan: 4, op_tijd: 5, veiliger: 4, beter_aan: [4, 5][i % 2],
+      cijfer: [8, 7, 9][i % 3], aanbevelen: [9, 10, 6][i % 3],
+      ...(i === 0 ? { beter_doen: 'kbtest-dash: sneller terugbellen' } : {})
+    },
+    ...over
+  };
+}
+
+async function postJSON(url, body, headers = {}) {
+  const r = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers },
+    body: JSON.stringify(body) });
+  const text = await r.text();
+  let json = null;
+  try { json = JSON.parse(text); } catch { /* not JSON */ }
+  return { status: r.status, json, text };
+}
+
+/* Logs in on the form the redirect from /admin/ leads to. */
+async function adminLogin(page, base, user, password) {
+  await page.goto(base + '/admin/');
+  assert.equal(new URL(page.url()).pathname, '/admin/login', '/admin/ without a session redirects to the login page');
+  assert.equal((await page.textContent('main h1')).trim(), 'Inloggen');
+  await page.fill('#user', user);
+  await page.fill('#password', password);
+  await Promise.all([
+    page.waitForURL((u) => u.pathname === '/admin/'),
+    page.click('main form button[type="submit"]')
+  ]);
+}
+
+/* What every dashboard of ouders must show; works with JS off. */
+async function dashboardShows(page, def, what) {
+  assert.equal(await page.locator('main h2', { hasText: def.title.nl }).count(), 1, `${what}: the survey title`);
+  const verdict = page.locator('main p.verdict');
+  assert.equal(await verdict.count(), 1, `${what}: one verdict`);
+  assert.ok(await verdict.isVisible(), `${what}: the verdict is visible`);
+  assert.ok((await verdict.innerText()).trim().length > 10, `${what}: the verdict says something`);
+  const trend = page.locator('main figure.trend svg');
+  assert.equal(await trend.count(), 1, `${what}: the trend chart`);
+  const box = await trend.boundingBox();
+  assert.ok(box && box.width > 300 && box.height > 100, `${what}: the trend chart is drawn (${JSON.stringify(box)})`);
+  assert.equal(await trend.getAttribute('role'), 'img');
+  assert.ok((await trend.getAttribute('aria-label')).length > 0, `${what}: the trend chart has a name`);
+  /* one bar chart per closed question, each with a bar drawn */
+  const closed = def.questions.filter((q) => q.type !== 'text');
+  const bars = page.locator('main figure.question');
+  assert.equal(await bars.count(), closed.length, `${what}: a bar chart per question`);
+  for (let i = 0; i < closed.length; i++) {
+    const f = bars.nth(i);
+    assert.equal(await f.locator('svg[role="img"]').count(), 1, `${what}: ${closed[i].id} is an SVG chart`);
+    const widths = await f.locator('svg rect').evaluateAll((rs) => rs.map((r) => Number(r.getAttribute('width'))));
+    assert.ok(widths.some((w) => w > 0), `${what}: ${closed[i].id} has a bar`);
+  }
+  assert.match(await bars.first().locator('figcaption').innerText(), /antwoorden/);
+  /* as posted: 8 responses, all with the first question answered */
+  assert.match(await bars.first().locator('figcaption').innerText(), /\(8 antwoorden/);
+  assert.match(await page.locator('main').innerText(), /8 reacties in deze selectie/);
+  assert.equal(await page.locator('main .comments blockquote', { hasText: 'kbtest-dash' }).count(), 1,
+    `${what}: the comment (7 responses in its month and location)`);
+}
+
+check('dashboard: admin login, verdict, trend and bar charts with and without JS, CSV export, logout, axe', async () => {
+  const db = path.join(TMP, 'dashboard.db');
+  tool(['user', 'add', 'ann', '--role', 'admin', '--db', db], ADMIN_PW + '\n');
+  const inst = await startServer(0, { db });
+  const violations = [];
+  const contexts = [];
+  try {
+    const def = await getDef('ouders', inst.base);
+    for (let i = 0; i < 7; i++) {
+      const r = await postJSON(inst.base + '/api/responses', oudersResponse(def, i));
+      assert.equal(r.status, 201, r.text);
+    }
+    const r = await postJSON(inst.base + '/api/responses', oudersResponse(def, 1, { location: 'vechtzoom', channel: 'kiosk' }));
+    assert.equal(r.status, 201, r.text);
+
+    /* with JavaScript: log in, pick ouders in the filter */
+    const { context, page } = await open(null, { viewport: DESKTOP });
+    contexts.push(context);
+    await page.goto(inst.base + '/admin/login');
+    violations.push(...await axe(page, 'admin login'));
+    await shot(page, 'dashboard-login');
+    await adminLogin(page, inst.base, 'ann', ADMIN_PW);
+    assert.match(await page.textContent('header .who'), /ann \(admin\)/);
+    await page.selectOption('form.filters select[name="survey"]', 'ouders');
+    await Promise.all([
+      page.waitForURL((u) => u.searchParams.get('survey') === 'ouders'),
+      page.click('form.filters button[type="submit"]')
+    ]);
+    /* 8 responses: overvecht 7, vechtzoom 1 */
+    await dashboardShows(page, def, 'dashboard');
+    await shot(page, 'dashboard');
+    violations.push(...await axe(page, 'dashboard'));
+
+    /* the CSV export, as the link downloads it */
+    const link = page.locator('main p.exports a', { hasText: 'Excel' });
+    const href = await link.getAttribute('href');
+    const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+    const csv = fs.readFileSync(await download.path());
+    assert.deepEqual([...csv.subarray(0, 3)], [0xef, 0xbb, 0xbf], 'the CSV starts with a UTF-8 BOM');
+    const text = csv.subarray(3).toString('utf8');
+    const lines = text.split(/\r?\n/).filter(Boolean);
+    assert.ok(lines.length >= 2, 'a header and at least one row:\n' + text);
+    assert.ok(lines.every((l) => l.includes(';')), 'semicolons separate the fields:\n' + text);
+    assert.ok(!lines[0].includes(','), 'no commas in the header of the Excel dialect: ' + lines[0]);
+    assert.match(download.suggestedFilename(), /\.csv$/);
+    /* a download ends its navigation request as aborted: not a problem */
+    page.problems = page.problems.filter((x) => x !== 'request failed: /admin/export.csv');
+    /* the same address with the page's cookies: headers */
+    const res = await page.request.get(inst.base + href);
+    assert.equal(res.status(), 200);
+    assert.match(res.headers()['content-type'], /^text\/csv; charset=utf-8/);
+    assert.match(res.headers()['content-disposition'] || '', /attachment/);
+    assert.deepEqual([...(await res.body()).subarray(0, 3)], [0xef, 0xbb, 0xbf]);
+
+    /* without JavaScript: its own login, the same page */
+    const nojs = await open(null, { viewport: DESKTOP, js: false });
+    contexts.push(nojs.context);
+    await adminLogin(nojs.page, inst.base, 'ann', ADMIN_PW);
+    await nojs.page.goto(inst.base + '/admin/?survey=ouders');
+    await dashboardShows(nojs.page, def, 'dashboard without JS');
+    await shot(nojs.page, 'dashboard-nojs');
+    noProblems(nojs.page);
+
+    /* log out with the button: the session is gone */
+    await Promise.all([
+      page.waitForURL((u) => u.pathname === '/admin/login'),
+      page.click('header form button[type="submit"]')
+    ]);
+    assert.equal((await page.textContent('main h1')).trim(), 'Inloggen');
+    assert.ok(!(await context.cookies()).some((c) => c.name === 'kb_session'), 'the session cookie is gone');
+    await page.goto(inst.base + '/admin/');
+    assert.equal(new URL(page.url()).pathname, '/admin/login', 'after logout /admin/ redirects to the login page');
+    const after = await page.request.get(inst.base + href, { maxRedirects: 0 });
+    assert.equal(after.status(), 401, 'no export after logout');
+    noProblems(page);
+    /* the other session is not touched by this logout */
+    await nojs.page.goto(inst.base + '/admin/?survey=ouders');
+    assert.equal(new URL(nojs.page.url()).pathname, '/admin/');
+  } finally {
+    for (const c of contexts) await c.close();
+    await stopInstance(inst);
+  }
+  assert.deepEqual(violations, [], 'axe-core violations on the team pages (details in out/axe-violations.txt)');
+});
+
+/* ---------------- SMS invitations (issues 4 and 6) ---------------- */
+
+check('sms: API invitation, the gateway gets the link, answered once (409), opt-out button, headers, axe', async () => {
+  const gw = await startGateway();
+  const db = path.join(TMP, 'sms.db');
+  let inst = null;
+  const contexts = [];
+  try {
+    const key = tool(['apikey', 'add', 'cms', '--role', 'sender', '--db', db]).trim();
+    assert.match(key, /^[A-Za-z0-9_-]{20,}$/, 'apikey add prints the key');
+    inst = await startServer(0, { db, extra: ['--sms-provider', 'generic', '--sms-url', gw.url,
+      '--sms-quiet-hours', 'off', '--sms-callback-secret', 's3cret'] });
+    assert.ok(fs.existsSync(db + '.key'), 'the key file beside the database');
+    const def = await getDef('ouders', inst.base);
+    const invite = (phone, survey = 'ouders') => postJSON(inst.base + '/admin/api/invitations',
+      { phone, survey, location: 'overvecht', lang: 'nl' }, { Authorization: 'Bearer ' + key });
+    const linkFor = async (e164) => {
+      const req = await waitFor(() => gw.requests.find((q) => q.json && q.json.to === e164), `the SMS to ${e164}`, 15000);
+      assert.equal(req.method, 'POST');
+      assert.equal(req.path, '/send');
+      const { message, from, reference } = req.json;
+      assert.equal(from, 'Klankbord');
+      assert.ok(message.length <= 160, 'one SMS: ' + message);
+      const m = /\/i\/([0-9A-Za-z]+)/.exec(message);
+      assert.ok(m, 'a /i/ link in ' + message);
+      assert.ok(reference && !reference.includes(m[1]), 'the gateway reference is not the token');
+      return '/i/' + m[1];
+    };
+
+    /* (a) invited, opened, answered to the end */
+    let r = await invite('0612345678');
+    assert.equal(r.status, 202, r.text);
+    const link = await linkFor('+31612345678');
+    const { context, page } = await open(link, { base: inst.base });
+    contexts.push(context);
+    const doc = page.mainResponse;
+    assert.equal(doc.status(), 200);
+    assert.equal(doc.headers()['referrer-policy'], 'no-referrer', '/i/ sends Referrer-Policy: no-referrer');
+    assert.equal(doc.headers()['cache-control'], 'no-store', '/i/ sends Cache-Control: no-store');
+    assert.equal((await page.textContent('main h1')).trim(), def.title.nl);
+    assert.equal((await page.textContent('#optout')).trim(), 'Geen sms meer ontvangen');
+    await shot(page, 'sms-start');
+    const v = await axe(page, 'sms start');
+    const expected = await answerAll(page, def, 'kbtest-sms');
+    await page.waitForSelector('main.thanks');
+    await waitFor(() => sql('SELECT channel FROM responses', db).length === 1, 'the stored sms response');
+    assert.deepEqual(sql('SELECT channel FROM responses', db), [{ channel: 'sms' }]);
+    assert.deepEqual(JSON.parse(sql('SELECT answers FROM responses', db)[0].answers), expected);
+    await waitFor(() => sql('SELECT state FROM invitations', db)[0].state === 'answered', 'the invitation to be answered');
+    assert.deepEqual(sql('SELECT state, phone FROM invitations', db), [{ state: 'answered', phone: null }]);
+    await waitFor(async () => (await queueLength(page)) === 0, 'an empty queue');
+    noProblems(page);
+    /* the same link again: already answered */
+    const again = await context.newPage();
+    const res = await again.goto(inst.base + link);
+    assert.equal(res.status(), 409);
+    assert.match(await again.textContent('main h1'), /Al ingevuld/);
+    assert.equal(res.headers()['cache-control'], 'no-store');
+    assert.equal(res.headers()['referrer-policy'], 'no-referrer');
+    assert.equal(await again.locator('#optout').count(), 0);
+
+    /* (b) another number opts out with the button on the first screen */
+    r = await invite('0687654321');
+    assert.equal(r.status, 202, r.text);
+    const link2 = await linkFor('+31687654321');
+    const second = await open(link2, { base: inst.base });
+    contexts.push(second.context);
+    const p2 = second.page;
+    assert.equal(p2.mainResponse.headers()['referrer-policy'], 'no-referrer');
+    assert.equal(p2.mainResponse.headers()['cache-control'], 'no-store');
+    await p2.click('#optout');
+    await p2.waitForSelector('main .optout >> text=U krijgt geen sms meer van ons.');
+    assert.equal(await p2.locator('#optout').count(), 0, 'the button is gone');
+    await shot(p2, 'sms-optout');
+    await waitFor(() => sql("SELECT state FROM invitations WHERE state <> 'answered'", db)[0].state === 'optedout',
+      'the invitation to be opted out');
+    assert.deepEqual(sql('SELECT state, phone FROM invitations ORDER BY state', db),
+      [{ state: 'answered', phone: null }, { state: 'optedout', phone: null }]);
+    noProblems(p2);
+    /* and that number is not invited again, to any survey */
+    r = await invite('0687654321');
+    assert.equal(r.status, 409, r.text);
+    r = await invite('06 87654321', 'jongeren');
+    assert.equal(r.status, 409, r.text);
+    assert.match(r.json.message, /no more messages/);
+    assert.equal(gw.requests.length, 2, 'no message after the opt-out');
+    assert.deepEqual(v, [], 'axe-core violations on the sms start screen (details in out/axe-violations.txt)');
+  } finally {
+    for (const c of contexts) await c.close();
+    await stopInstance(inst);
+    await gw.close();
+  }
 });
 
 /* ---------------- run ---------------- */

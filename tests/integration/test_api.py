@@ -217,3 +217,18 @@ def test_pages_and_assets():
             assert st == 200 and h["content-type"].startswith(ctype) and len(body) > 0
         assert s.get("/assets/app.html")[0] == 404
         assert s.get("/assets/nope.js")[0] == 404
+
+
+def test_kiosk_bursts_are_throttled():
+    with Server() as s:
+        codes = [s.post("/api/responses", response(channel="kiosk"))[0] for _ in range(4)]
+        assert codes == [201, 201, 201, 429], codes
+        st, h, body = s.post("/api/responses", response(channel="kiosk"))
+        assert st == 429 and 1 <= int(h["retry-after"]) <= 5
+        assert json.loads(body)["error"] == "too_many_requests"
+        # Other channels from the same address are not held up by it.
+        assert s.post("/api/responses", response(channel="qr"))[0] == 201
+        assert s.count("channel = 'kiosk'") == 3
+    with Server(args=["--rate-limit", "off"]) as s:
+        codes = {s.post("/api/responses", response(channel="kiosk"))[0] for _ in range(6)}
+        assert codes == {201}

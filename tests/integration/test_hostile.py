@@ -406,6 +406,40 @@ def _cases(ctx):
     add("authz two headers", dict(raw=_req("GET", "/admin/api/whoami",
         [("Authorization", "Bearer nonsense"), ("Authorization", "Bearer " + key)])), 401, "unauthorized")
 
+    # Injection in the query strings of the team's API (API key) and pages
+    # (session): refused, and what is echoed stays inside JSON or escaped.
+    q = urllib.parse.quote
+    bearer = [("Authorization", "Bearer " + key)]
+    for name, path, want, code in [
+            ("stats survey", "/admin/api/stats?survey=" + q(SQLI[0]), 404, "not_found"),
+            ("stats from", "/admin/api/stats?survey=ouders&from=" + q(SQLI[1]), 422, "invalid"),
+            ("stats to", "/admin/api/stats?survey=ouders&to=2026-13", 422, "invalid"),
+            ("stats from after to", "/admin/api/stats?survey=ouders&from=2026-05&to=2026-01", 422, "invalid"),
+            ("stats year 99999", "/admin/api/stats?survey=ouders&from=99999-01", 422, "invalid"),
+            ("stats interval", "/admin/api/stats?survey=ouders&interval=" + q(HTML[0]), 422, "invalid"),
+            ("stats by", "/admin/api/stats?survey=ouders&by=" + q(SQLI[2]), 422, "invalid"),
+            ("stats loc", "/admin/api/stats?survey=ouders&loc=" + q(SQLI[0]), 404, "not_found"),
+            ("export survey", "/admin/export.csv?survey=" + q(HTML[0]), 404, "not_found"),
+            ("export dialect", "/admin/export.csv?survey=ouders&dialect=" + q(SQLI[0]), 422, "invalid"),
+            ("qr loc", "/admin/qr.svg?survey=ouders&loc=" + q(HTML[1]), 404, "not_found"),
+            ("qr survey", "/admin/qr.svg?survey=" + q(SQLI[0]) + "&loc=overvecht", 404, "not_found"),
+            ("qr lang", "/admin/qr.svg?survey=ouders&loc=overvecht&lang=" + q(HTML[0]), 422, "invalid"),
+            ("qr size huge", "/admin/qr.png?survey=ouders&loc=overvecht&size=99999999999999999999", 422, "invalid"),
+            ("qr size negative", "/admin/qr.png?survey=ouders&loc=overvecht&size=-1", 422, "invalid"),
+            ("survey api", "/api/surveys/" + q(SQLI[0]), 404, "unknown_survey")]:
+        add("query " + name, dict(raw=_req("GET", path, bearer)), want, code)
+    session = [("Cookie", ctx["cookie"])]
+    for name, path, want in [
+            ("dashboard survey", "/admin/?survey=" + q(HTML[0]), 404),
+            ("dashboard from", "/admin/?survey=ouders&from=" + q(HTML[1]), 422),
+            ("dashboard loc", "/admin/?survey=ouders&loc=" + q(HTML[2]), 404),
+            ("poster loc", "/admin/poster?survey=ouders&loc=" + q(HTML[0]), 404),
+            ("phone page lang", "/s/ouders?loc=overvecht&lang=" + q(HTML[2]), 200),
+            ("kiosk page lang", "/kiosk/overvecht?survey=jongeren&lang=" + q(HTML[1]), 200),
+            ("phone page survey", "/s/" + q(HTML[0]) + "?loc=overvecht", 404)]:
+        add("query " + name, dict(raw=_req("GET", path, session)), want,
+            absent=[b"<script>alert", b"<img src=x", b"</script><script>"])
+
     # Hostile logins: refused; a failed one leaves one audit row naming
     # exactly what was typed as the name.
     for name, user, pw, want in [("sql name", SQLI[0], PW, 401), ("html name", HTML[0], PW, 401),
@@ -439,8 +473,13 @@ def _check_error_body(name, status, headers, body, code, extra):
         raise AssertionError("%s: wanted a JSON error %s, got %s %r" % (name, code, ctype, body[:200]))
     elif code is not None and status in (303, 401) and ctype.startswith("application/json"):
         assert json.loads(body).get("error") == code, (name, body[:200])
-    for bad in extra.get("absent", []):
-        assert bad not in body, (name, bad, body[:300])
+    # Echoed input is harmless inside JSON (served with nosniff); anywhere
+    # else it must not appear as markup.
+    if not ctype.startswith("application/json"):
+        for bad in extra.get("absent", []):
+            assert bad not in body, (name, bad, body[:300])
+    else:
+        assert headers.get("x-content-type-options") == "nosniff", (name, headers)
     if status == 405:
         assert "allow" in headers, (name, headers)
 
