@@ -677,7 +677,8 @@ sms_options(struct config *c, struct app *app)
 		snprintf(path, sizeof(path), "%s.key", config_get(c, "db"));
 		kf = path;
 	}
-	if (invite_keys_load(kf, &app->keys, err, sizeof(err)) == -1) {
+	if (ensure_parent(kf) == -1 ||
+	    invite_keys_load(kf, &app->keys, err, sizeof(err)) == -1) {
 		log_warnx("%s", err);
 		return -1;
 	}
