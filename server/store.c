@@ -267,7 +267,8 @@ static const char sql_up_answer[] =
 static const char sql_use_token[] =
 	"UPDATE invitations SET state = 'answered', phone = NULL,"
 	" nonce = NULL, next_at = NULL WHERE token_hash = ?1"
-	" AND state IN ('queued', 'sent', 'delivered') AND expires > ?2";
+	" AND state IN ('queued', 'sent', 'delivered', 'optedout')"
+	" AND expires > ?2";
 static const char sql_sel_token[] =
 	"SELECT state FROM invitations WHERE token_hash = ?";
 static const char sql_sel_submission[] =
@@ -605,7 +606,8 @@ find_submission(struct store *st, const unsigned char *sub,
 }
 
 /*
- * Uses an SMS token once, in the response's own transaction.  Returns 1
+ * Uses an SMS token once, in the response's own transaction.  Opting out
+ * stops the messages, not the answer: an opted-out link still answers.  Returns 1
  * when used now, 0 when refused (job->result says why), -1 on an error.
  */
 static int

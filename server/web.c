@@ -291,7 +291,8 @@ web_invite_page(struct app *app, struct http_request *r)
 		    "U hebt deze vragenlijst al ingevuld. Dank u wel! / You "
 		    "have answered this survey already. Thank you!");
 	if (strcmp(v.state, "queued") != 0 && strcmp(v.state, "sent") != 0 &&
-	    strcmp(v.state, "delivered") != 0)
+	    strcmp(v.state, "delivered") != 0 &&
+	    strcmp(v.state, "optedout") != 0)
 		return message_page(r, 410, "Link verlopen / Link expired",
 		    "Deze link is niet meer geldig. / This link is no longer "
 		    "valid.");
@@ -306,7 +307,9 @@ web_invite_page(struct app *app, struct http_request *r)
 		    "longer available.");
 	cfg = base_config(app, "phone", "sms", s, loc, v.lang);
 	json_object_set_new(cfg, "token", json_string(token));
-	json_object_set_new(cfg, "optout", json_true());
+	/* Opted out already: the survey, without the button. */
+	json_object_set_new(cfg, "optout", json_boolean(strcmp(v.state,
+	    "optedout") != 0));
 	return page(app, r, cfg);
 }
 

@@ -178,7 +178,14 @@ def test_opt_out_by_link_and_by_reply():
             assert db_query(db, "SELECT state, phone FROM invitations") == [("optedout", None)]
             st, body = _invite(s, key, survey="jongeren")
             assert st == 409 and "no more messages" in body["message"]
-            assert s.get("/i/" + token)[0] == 410
+            # No more messages, but the survey can still be answered, once.
+            st, h, page = s.get("/i/" + token)
+            cfg = json.loads(page.decode().split('id="kb-config">', 1)[1].split("</script>", 1)[0])
+            assert st == 200 and cfg["optout"] is False and cfg["token"] == token
+            assert s.post("/api/responses", response(channel="sms", token=token))[0] == 201
+            assert s.post("/api/responses", response(channel="sms", token=token))[0] == 409
+            assert db_query(db, "SELECT state, phone FROM invitations") == [("answered", None)]
+            assert db_query(db, "SELECT count(*) FROM optouts")[0][0] == 1
             # STOP by reply, from another number.
             hdr = {"X-Klankbord-Secret": SECRET}
             other = "0687654321"
