@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -706,6 +707,53 @@ dispatch(struct http_request *r)
 	return r->route->handler(r->h->app, r);
 }
 
+/*
+ * Decodes %XX in the path and query like libmicrohttpd's own, except %00:
+ * a NUL would cut "/assets/app.js%00.html" to "/assets/app.js".  Left
+ * encoded, such a path matches nothing and such a value no id.
+ */
+static size_t
+on_unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+	char *r = s, *w = s;
+
+	(void)cls;
+	(void)c;
+	while (*r != '\0') {
+		int hi, lo;
+
+		if (r[0] == '%' && (hi = hexval(r[1])) >= 0 &&
+		    (lo = hexval(r[2])) >= 0 && (hi | lo) != 0) {
+			*w++ = (char)(hi * 16 + lo);
+			r += 3;
+		} else {
+			*w++ = *r++;
+		}
+	}
+	*w = '\0';
+	return (size_t)(w - s);
+}
+
+struct header_count {
+	unsigned	length;
+	unsigned	chunked;
+};
+
+static enum MHD_Result
+count_header(void *cls, enum MHD_ValueKind kind, const char *key,
+    const char *value)
+{
+	struct header_count *hc = cls;
+
+	(void)kind;
+	(void)value;
+	if (strcasecmp(key, "Content-Length") == 0)
+		hc->length++;
+	else if (strcasecmp(key, "Transfer-Encoding") == 0)
+		hc->chunked++;
+	return MHD_YES;
+}
+
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *conn, const char *url,
     const char *method, const char *version, const char *upload,
@@ -729,6 +777,21 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		buf_init(&r->body, HTTP_BODY_MAX);
 		r->counted = inflight_enter(h);
 		*con_cls = r;
+		/* Two lengths, or a length and chunks: a smuggling attempt. */
+		{
+			struct header_count hc = { 0, 0 };
+
+			MHD_get_connection_values(conn, MHD_HEADER_KIND,
+			    count_header, &hc);
+			if (hc.length > 1 || hc.chunked > 1 ||
+			    (hc.length && hc.chunked)) {
+				http_reply_header(r, "Connection", "close");
+				status = http_reply_error(r, 400, "bad_request",
+				    NULL, "conflicting Content-Length and "
+				    "Transfer-Encoding headers");
+				return send_reply(r, status);
+			}
+		}
 		/* Refuse an oversized body before reading any of it. */
 		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 		    "Content-Length");
@@ -908,6 +971,7 @@ http_start(const struct http_options *o, struct app *app, struct http **out,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 	    MHD_OPTION_THREAD_POOL_SIZE, o->threads ? o->threads : 2,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+	    MHD_OPTION_UNESCAPE_CALLBACK, on_unescape, h,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)4000,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, o->per_address,
