@@ -103,6 +103,11 @@ valgrind: $(BUILD)/klankbord
 browser: $(BUILD)/klankbord
 	@KLANKBORD_BIN=$(BUILD)/klankbord sh tests/browser/run.sh
 
+# Speed and memory beside the ceilings measured in the same run (minutes).
+bench: deps-test
+	@$(MAKE) --no-print-directory all
+	@sh bench/run.sh $(BUILD)/klankbord
+
 lint: check-banned
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 	    --inline-suppr -Iinclude server/
