@@ -5,7 +5,7 @@
 
 CC      ?= cc
 PKGS    := libmicrohttpd sqlite3 jansson libsodium libqrencode libpng \
-           libcurl
+           libcurl zlib
 CFLAGS  ?= -O2 -g
 WARN    := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wpointer-arith -Wcast-qual -Werror
@@ -21,7 +21,7 @@ endif
 # Debian packages the build and the tests need.
 DEB_BUILD := gcc make pkg-config libmicrohttpd-dev libsqlite3-dev \
              libjansson-dev libsodium-dev libcurl4-openssl-dev \
-             libqrencode-dev libpng-dev tzdata
+             libqrencode-dev libpng-dev zlib1g-dev tzdata
 DEB_TEST  := libcmocka-dev python3 sqlite3 curl chromium nodejs npm \
              zbar-tools librsvg2-bin wrk openssl
 

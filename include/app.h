@@ -5,6 +5,8 @@
 #ifndef KB_APP_H
 #define KB_APP_H
 
+#include <pthread.h>
+
 #include "http.h"
 #include "invite.h"
 #include "sms.h"
@@ -27,7 +29,20 @@ struct app {
 	struct sms		*sms;		/* NULL: SMS is off */
 	struct invite_keys	 keys;
 	const char		*sms_secret;	/* of the gateway callbacks */
+
+	/* The survey JSON, ready to send (api_cache_build). */
+	struct http_blob	*survey_blobs;	/* as survey_set_at(i) */
+	struct http_blob	 list_blob;
+
+	/* "You said, we did" texts, read once and again after each save. */
+	pthread_mutex_t		 yousaid_mtx;
+	json_t			*yousaid;	/* [[survey, loc, texts]...] */
+	unsigned		 yousaid_gen;	/* bumped by every save */
 };
+
+/* Makes and frees the API's ready-to-send survey JSON. */
+void	api_cache_build(struct app *);
+void	api_cache_free(struct app *);
 
 /* Handlers: api.c */
 int	api_healthz(struct app *, struct http_request *);

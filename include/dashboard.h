@@ -19,6 +19,10 @@ int	 dashboard_yousaid_page(struct app *app, struct http_request *r,
 /* Saves the posted text: 0, or a status; *message says what happened. */
 int	 dashboard_yousaid_save(struct app *app, struct http_request *r,
 	    const char **message);
+/* Counts the saves of "you said" texts, so pages made before go stale. */
+unsigned dashboard_yousaid_generation(struct app *app);
+/* Frees what the dashboard keeps in app (the texts below). */
+void	 dashboard_free(struct app *app);
 /* The texts ({"nl": ...}) shown for survey at loc, or NULL; caller decrefs. */
 json_t	*dashboard_yousaid_for(struct app *app, const char *survey,
 	    const char *loc);

@@ -93,6 +93,27 @@ void	*http_request_state(const struct http_request *r);
 void	 http_request_suspend(struct http_request *r);
 void	 http_request_resume(struct http_request *r);
 
+/*
+ * A fixed body served from memory: its gzip form (when smaller) and an
+ * ETag are made once, so each request costs a header lookup.
+ */
+struct http_blob {
+	const char	*data;		/* borrowed */
+	size_t		 len;
+	char		*gz;		/* owned, or NULL */
+	size_t		 gzlen;
+	char		 etag[24];
+};
+
+void	 http_blob_init(struct http_blob *b, const char *data, size_t len);
+void	 http_blob_free(struct http_blob *b);
+/*
+ * Replies with the blob: 304 when If-None-Match holds its ETag, gzip when
+ * the client accepts it.  Returns the status to hand back.
+ */
+int	 http_reply_blob(struct http_request *r, const char *content_type,
+	    const struct http_blob *b);
+
 /* Replies.  The last call wins; the handler returns the status. */
 void	 http_reply_data(struct http_request *r, const char *content_type,
 	    const void *data, size_t len, int copy);

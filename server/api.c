@@ -20,29 +20,56 @@ api_healthz(struct app *app, struct http_request *r)
 	return 200;
 }
 
+void
+api_cache_build(struct app *app)
+{
+	size_t i, n = survey_set_count(app->surveys), len;
+	const char *list;
+
+	app->survey_blobs = xcalloc(n ? n : 1, sizeof(*app->survey_blobs));
+	for (i = 0; i < n; i++) {
+		const struct survey *s = survey_set_at(app->surveys, i);
+
+		http_blob_init(&app->survey_blobs[i], s->def_json,
+		    s->def_json_len);
+	}
+	list = survey_set_list_json(app->surveys, &len);
+	http_blob_init(&app->list_blob, list, len);
+}
+
+void
+api_cache_free(struct app *app)
+{
+	size_t i;
+
+	if (app->survey_blobs == NULL)
+		return;
+	for (i = 0; i < survey_set_count(app->surveys); i++)
+		http_blob_free(&app->survey_blobs[i]);
+	free(app->survey_blobs);
+	app->survey_blobs = NULL;
+	http_blob_free(&app->list_blob);
+}
+
 int
 api_surveys_list(struct app *app, struct http_request *r)
 {
-	const char *json;
-	size_t len;
-
-	json = survey_set_list_json(app->surveys, &len);
-	http_reply_data(r, "application/json; charset=utf-8", json, len, 0);
-	return 200;
+	return http_reply_blob(r, "application/json; charset=utf-8",
+	    &app->list_blob);
 }
 
 int
 api_survey_get(struct app *app, struct http_request *r)
 {
-	const struct survey *s;
+	const char *id = http_request_tail(r);
+	size_t i;
 
-	s = survey_set_find(app->surveys, http_request_tail(r), 0);
-	if (s == NULL)
-		return http_reply_error(r, 404, "unknown_survey", NULL,
-		    "there is no such survey");
-	http_reply_data(r, "application/json; charset=utf-8", s->def_json,
-	    s->def_json_len, 0);
-	return 200;
+	for (i = 0; i < survey_set_count(app->surveys); i++)
+		if (strcmp(survey_set_at(app->surveys, i)->id, id) == 0)
+			return http_reply_blob(r, "application/json; "
+			    "charset=utf-8", &app->survey_blobs[i]);
+	return http_reply_error(r, 404, "unknown_survey", NULL,
+	    "there is no such survey");
 }
 
 static void

@@ -956,6 +956,27 @@ dashboard_yousaid_page(struct app *app, struct http_request *r,
 	return 200;
 }
 
+static void
+yousaid_forget(struct app *app)
+{
+	pthread_mutex_lock(&app->yousaid_mtx);
+	json_decref(app->yousaid);
+	app->yousaid = NULL;
+	app->yousaid_gen++;
+	pthread_mutex_unlock(&app->yousaid_mtx);
+}
+
+unsigned
+dashboard_yousaid_generation(struct app *app)
+{
+	unsigned g;
+
+	pthread_mutex_lock(&app->yousaid_mtx);
+	g = app->yousaid_gen;
+	pthread_mutex_unlock(&app->yousaid_mtx);
+	return g;
+}
+
 /* Saves a text; 0, or a status with *message set for the page. */
 int
 dashboard_yousaid_save(struct app *app, struct http_request *r,
@@ -1010,6 +1031,7 @@ dashboard_yousaid_save(struct app *app, struct http_request *r,
 		(void)store_audit_add(app->store, http_request_auth(r)->user,
 		    "you said we did", detail);
 	}
+	yousaid_forget(app);
 	*message = "Opgeslagen.";
 	rc = 0;
 out:
@@ -1017,45 +1039,63 @@ out:
 	return rc;
 }
 
-/* The latest text for a survey at a location (or for all locations). */
-struct yousaid_find {
-	const char	*survey, *loc;
-	json_t		*best;
-	int		 exact;
-};
-
+/*
+ * The texts shown at the end of a survey, kept in memory: every respondent
+ * page needs them, and they change only when an admin saves one.
+ */
 static void
-yousaid_find_row(const char *const *cols, void *arg)
+yousaid_cache_row(const char *const *cols, void *arg)
 {
-	struct yousaid_find *f = arg;
 	json_t *texts;
-	int exact;
 
-	if (cols[0] == NULL || cols[1] == NULL || cols[2] == NULL ||
-	    strcmp(cols[0], f->survey) != 0)
+	if (cols[0] == NULL || cols[1] == NULL || cols[2] == NULL)
 		return;
-	exact = strcmp(cols[1], f->loc) == 0;
-	if (!exact && *cols[1] != '\0')
-		return;
-	if (f->best != NULL && f->exact && !exact)
-		return;
-	/* An emptied text is no text: the general one shows instead. */
 	texts = json_loads(cols[2], 0, NULL);
+	/* An emptied text is no text: the general one shows instead. */
 	if (texts == NULL || json_object_size(texts) == 0) {
 		json_decref(texts);
 		return;
 	}
-	json_decref(f->best);
-	f->best = texts;
-	f->exact = exact;
+	json_array_append_new(arg, json_pack("[s, s, o]", cols[0], cols[1],
+	    texts));
 }
 
 json_t *
 dashboard_yousaid_for(struct app *app, const char *survey, const char *loc)
 {
-	struct yousaid_find f = { survey, loc, NULL, 0 };
+	json_t *row, *best = NULL;
+	size_t i;
 
-	if (store_yousaid_list(app->store, yousaid_find_row, &f) == -1)
-		return NULL;
-	return f.best;
+	pthread_mutex_lock(&app->yousaid_mtx);
+	if (app->yousaid == NULL) {
+		app->yousaid = json_array();
+		if (store_yousaid_list(app->store, yousaid_cache_row,
+		    app->yousaid) == -1) {
+			json_decref(app->yousaid);
+			app->yousaid = NULL;
+		}
+	}
+	json_array_foreach(app->yousaid, i, row) {
+		const char *s = json_string_value(json_array_get(row, 0));
+		const char *l = json_string_value(json_array_get(row, 1));
+
+		if (strcmp(s, survey) != 0)
+			continue;
+		if (strcmp(l, loc) == 0) {
+			best = json_array_get(row, 2);
+			break;
+		}
+		if (*l == '\0')
+			best = json_array_get(row, 2);
+	}
+	best = best ? json_deep_copy(best) : NULL;
+	pthread_mutex_unlock(&app->yousaid_mtx);
+	return best;
+}
+
+void
+dashboard_free(struct app *app)
+{
+	json_decref(app->yousaid);
+	app->yousaid = NULL;
 }

@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <microhttpd.h>
+#include <zlib.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <sodium.h>
@@ -390,6 +391,90 @@ http_reply_error(struct http_request *r, int status, const char *code,
 		json_object_set_new(o, "field", json_string(field));
 	http_reply_json(r, o);
 	return status;
+}
+
+void
+http_blob_init(struct http_blob *b, const char *data, size_t len)
+{
+	unsigned char h[8];
+	z_stream z;
+	uLong bound;
+
+	memset(b, 0, sizeof(*b));
+	b->data = data;
+	b->len = len;
+	crypto_generichash(h, sizeof(h), (const unsigned char *)data, len,
+	    NULL, 0);
+	b->etag[0] = '"';
+	hex_encode(h, sizeof(h), b->etag + 1);
+	b->etag[17] = '"';
+	b->etag[18] = '\0';
+	/* windowBits 15 + 16: a gzip wrapper, as browsers expect. */
+	memset(&z, 0, sizeof(z));
+	if (deflateInit2(&z, 9, Z_DEFLATED, 15 + 16, 8,
+	    Z_DEFAULT_STRATEGY) != Z_OK)
+		return;
+	bound = deflateBound(&z, (uLong)len);
+	b->gz = xmalloc(bound);
+	z.next_in = (Bytef *)(uintptr_t)data;
+	z.avail_in = (uInt)len;
+	z.next_out = (Bytef *)b->gz;
+	z.avail_out = (uInt)bound;
+	if (deflate(&z, Z_FINISH) == Z_STREAM_END && z.total_out < len) {
+		b->gzlen = z.total_out;
+	} else {
+		free(b->gz);
+		b->gz = NULL;
+	}
+	deflateEnd(&z);
+}
+
+void
+http_blob_free(struct http_blob *b)
+{
+	free(b->gz);
+	b->gz = NULL;
+}
+
+/* Does the header list tokens (comma-separated) hold token? */
+static int
+has_token(const char *list, const char *token)
+{
+	size_t n = strlen(token);
+	const char *p = list;
+
+	while (p != NULL && *p != '\0') {
+		while (*p == ' ' || *p == ',')
+			p++;
+		if (strncasecmp(p, token, n) == 0 && (p[n] == '\0' ||
+		    p[n] == ',' || p[n] == ';' || p[n] == ' '))
+			return 1;
+		p = strchr(p, ',');
+	}
+	return 0;
+}
+
+int
+http_reply_blob(struct http_request *r, const char *ctype,
+    const struct http_blob *b)
+{
+	const char *inm = http_request_header(r, "If-None-Match");
+	const char *ae = http_request_header(r, "Accept-Encoding");
+
+	http_reply_header(r, "ETag", b->etag);
+	http_reply_header(r, "Vary", "Accept-Encoding");
+	if (inm != NULL && (strstr(inm, b->etag) != NULL ||
+	    strcmp(inm, "*") == 0)) {
+		http_reply_data(r, ctype, "", 0, 0);
+		return 304;
+	}
+	if (b->gz != NULL && ae != NULL && has_token(ae, "gzip")) {
+		http_reply_data(r, ctype, b->gz, b->gzlen, 0);
+		http_reply_header(r, "Content-Encoding", "gzip");
+		return 200;
+	}
+	http_reply_data(r, ctype, b->data, b->len, 0);
+	return 200;
 }
 
 void

@@ -17,6 +17,7 @@
 #include "app.h"
 #include "auth.h"
 #include "config.h"
+#include "dashboard.h"
 #include "http.h"
 #include "link.h"
 #include "log.h"
@@ -960,6 +961,7 @@ cmd_serve(int argc, char **argv)
 	if (rc != 0)
 		return rc == 1 ? 0 : 2;
 	memset(&app, 0, sizeof(app));
+	pthread_mutex_init(&app.yousaid_mtx, NULL);
 	if (config_argc(c) != 0) {
 		log_warnx("serve takes no arguments (see --help)");
 		goto out;
@@ -1003,6 +1005,7 @@ cmd_serve(int argc, char **argv)
 		log_warnx("%s", err);
 		goto out;
 	}
+	api_cache_build(&app);
 	app.logins = auth_throttle_new();
 	if (store_user_count(app.store, "admin") == 0)
 		log_info("no admin yet; create one with: klankbord user add "
@@ -1035,6 +1038,9 @@ out:
 	if (status == 0)
 		log_info("stopped; everything acknowledged is on disk");
 	web_free(app.web);
+	api_cache_free(&app);
+	dashboard_free(&app);
+	pthread_mutex_destroy(&app.yousaid_mtx);
 	auth_throttle_free(app.logins);
 	survey_set_free(app.surveys);
 	config_free(c);

@@ -257,13 +257,13 @@ static const char sql_ins_response[] =
 	" ON CONFLICT (submission) DO NOTHING";
 static const char sql_up_cell[] =
 	"INSERT INTO rollup_cells (survey, month, location, channel, n, sn,"
-	" ssum, ssq) VALUES (?, ?, ?, ?, 1, ?, ?, ?)"
-	" ON CONFLICT DO UPDATE SET n = n + 1, sn = sn + excluded.sn,"
+	" ssum, ssq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+	" ON CONFLICT DO UPDATE SET n = n + excluded.n, sn = sn + excluded.sn,"
 	" ssum = ssum + excluded.ssum, ssq = ssq + excluded.ssq";
 static const char sql_up_answer[] =
 	"INSERT INTO rollup_answers (survey, month, location, channel,"
-	" question, value, n) VALUES (?, ?, ?, ?, ?, ?, 1)"
-	" ON CONFLICT DO UPDATE SET n = n + 1";
+	" question, value, n) VALUES (?, ?, ?, ?, ?, ?, ?)"
+	" ON CONFLICT DO UPDATE SET n = n + excluded.n";
 static const char sql_use_token[] =
 	"UPDATE invitations SET state = 'answered', phone = NULL,"
 	" nonce = NULL, next_at = NULL WHERE token_hash = ?1"
@@ -557,31 +557,177 @@ step_reset(sqlite3_stmt *s)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
-/* Counts one stored response in the rollups, in the open transaction. */
-static int
-rollup_add(struct store *st, const struct store_response *r)
+/*
+ * Rollup totals gathered in memory before they are written: a batch of
+ * responses (or a whole rebuild) touches few distinct rollup rows, so each
+ * is written once instead of once per response.  Keys are the row's text
+ * columns joined by NUL bytes.
+ */
+#define AGG_COLS	6
+
+struct agg_entry {
+	char		*key;		/* NULL when the slot is free */
+	size_t		 keylen;
+	uint64_t	 hash;
+	long long	 n, sn;
+	double		 ssum, ssq;
+};
+
+struct agg {
+	struct agg_entry	*e;
+	size_t			 cap, count;
+};
+
+static uint64_t
+agg_hash(const char *k, size_t n)
 {
-	sqlite3_stmt *c = st->up_cell, *a = st->up_answer;
+	uint64_t h = 1469598103934665603ULL;
 	size_t i;
 
-	sqlite3_bind_text(c, 1, r->survey, -1, SQLITE_STATIC);
-	sqlite3_bind_text(c, 2, r->month, -1, SQLITE_STATIC);
-	sqlite3_bind_text(c, 3, r->location, -1, SQLITE_STATIC);
-	sqlite3_bind_text(c, 4, r->channel, -1, SQLITE_STATIC);
-	sqlite3_bind_int(c, 5, r->scored ? 1 : 0);
-	sqlite3_bind_double(c, 6, r->scored ? r->score : 0.0);
-	sqlite3_bind_double(c, 7, r->scored ? r->score * r->score : 0.0);
-	if (step_reset(c) == -1)
-		return -1;
+	for (i = 0; i < n; i++) {
+		h ^= (unsigned char)k[i];
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+static void agg_grow(struct agg *a);
+
+/* The entry for the columns, made (zeroed) when new. */
+static struct agg_entry *
+agg_get(struct agg *a, const char *const *cols, size_t ncols)
+{
+	char key[512];
+	size_t len = 0, i, slot;
+	uint64_t h;
+
+	for (i = 0; i < ncols; i++) {
+		size_t n = strlen(cols[i]);
+
+		if (len + n + 1 > sizeof(key))
+			n = sizeof(key) - len - 1;
+		memcpy(key + len, cols[i], n);
+		len += n;
+		key[len++] = '\0';
+	}
+	if (a->count * 10 >= a->cap * 7)
+		agg_grow(a);
+	h = agg_hash(key, len);
+	for (slot = h & (a->cap - 1);; slot = (slot + 1) & (a->cap - 1)) {
+		struct agg_entry *e = &a->e[slot];
+
+		if (e->key == NULL) {
+			e->key = xstrndup(key, len);
+			e->keylen = len;
+			e->hash = h;
+			a->count++;
+			return e;
+		}
+		if (e->hash == h && e->keylen == len &&
+		    memcmp(e->key, key, len) == 0)
+			return e;
+	}
+}
+
+static void
+agg_grow(struct agg *a)
+{
+	struct agg_entry *old = a->e;
+	size_t oldcap = a->cap, i, slot;
+
+	a->cap = a->cap ? a->cap * 2 : 256;
+	a->e = xcalloc(a->cap, sizeof(*a->e));
+	for (i = 0; i < oldcap; i++) {
+		if (old[i].key == NULL)
+			continue;
+		for (slot = old[i].hash & (a->cap - 1); a->e[slot].key != NULL;
+		    slot = (slot + 1) & (a->cap - 1))
+			;
+		a->e[slot] = old[i];
+	}
+	free(old);
+}
+
+static void
+agg_free(struct agg *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->cap; i++)
+		free(a->e[i].key);
+	free(a->e);
+	memset(a, 0, sizeof(*a));
+}
+
+/* Splits an entry's key back into its columns. */
+static size_t
+agg_cols(const struct agg_entry *e, const char **cols)
+{
+	size_t i = 0, off = 0;
+
+	while (off < e->keylen && i < AGG_COLS) {
+		cols[i++] = e->key + off;
+		off += strlen(e->key + off) + 1;
+	}
+	return i;
+}
+
+/* Adds one response to the totals. */
+static void
+rollup_gather(struct agg *cells, struct agg *answers,
+    const struct store_response *r)
+{
+	const char *cols[AGG_COLS] = { r->survey, r->month, r->location,
+	    r->channel, NULL, NULL };
+	struct agg_entry *e = agg_get(cells, cols, 4);
+	size_t i;
+
+	e->n++;
+	if (r->scored) {
+		e->sn++;
+		e->ssum += r->score;
+		e->ssq += r->score * r->score;
+	}
 	for (i = 0; i < r->ntallies; i++) {
-		sqlite3_bind_text(a, 1, r->survey, -1, SQLITE_STATIC);
-		sqlite3_bind_text(a, 2, r->month, -1, SQLITE_STATIC);
-		sqlite3_bind_text(a, 3, r->location, -1, SQLITE_STATIC);
-		sqlite3_bind_text(a, 4, r->channel, -1, SQLITE_STATIC);
-		sqlite3_bind_text(a, 5, r->tallies[i].question, -1,
-		    SQLITE_STATIC);
-		sqlite3_bind_text(a, 6, r->tallies[i].value, -1,
-		    SQLITE_STATIC);
+		cols[4] = r->tallies[i].question;
+		cols[5] = r->tallies[i].value;
+		agg_get(answers, cols, 6)->n++;
+	}
+}
+
+/* Writes the totals, in the open transaction; -1 on a database error. */
+static int
+rollup_flush(struct store *st, struct agg *cells, struct agg *answers)
+{
+	const char *cols[AGG_COLS];
+	size_t i, k;
+
+	for (i = 0; i < cells->cap; i++) {
+		struct agg_entry *e = &cells->e[i];
+		sqlite3_stmt *c = st->up_cell;
+
+		if (e->key == NULL || agg_cols(e, cols) != 4)
+			continue;
+		for (k = 0; k < 4; k++)
+			sqlite3_bind_text(c, (int)k + 1, cols[k], -1,
+			    SQLITE_STATIC);
+		sqlite3_bind_int64(c, 5, e->n);
+		sqlite3_bind_int64(c, 6, e->sn);
+		sqlite3_bind_double(c, 7, e->ssum);
+		sqlite3_bind_double(c, 8, e->ssq);
+		if (step_reset(c) == -1)
+			return -1;
+	}
+	for (i = 0; i < answers->cap; i++) {
+		struct agg_entry *e = &answers->e[i];
+		sqlite3_stmt *a = st->up_answer;
+
+		if (e->key == NULL || agg_cols(e, cols) != 6)
+			continue;
+		for (k = 0; k < 6; k++)
+			sqlite3_bind_text(a, (int)k + 1, cols[k], -1,
+			    SQLITE_STATIC);
+		sqlite3_bind_int64(a, 7, e->n);
 		if (step_reset(a) == -1)
 			return -1;
 	}
@@ -639,7 +785,8 @@ use_token(struct store *st, struct store_job *job)
 
 /* Inserts one job inside the open transaction; -1 on a database error. */
 static int
-insert_job(struct store *st, struct store_job *job)
+insert_job(struct store *st, struct store_job *job, struct agg *cells,
+    struct agg *answers)
 {
 	sqlite3_int64 id;
 	int tries, rc;
@@ -675,8 +822,7 @@ insert_job(struct store *st, struct store_job *job)
 	if (rc != SQLITE_DONE)
 		return -1;
 	if (sqlite3_changes(st->db) == 1) {
-		if (rollup_add(st, &job->r) == -1)
-			return -1;
+		rollup_gather(cells, answers, &job->r);
 		job->result = STORE_INSERTED;
 	} else {
 		if (find_submission(st, job->r.submission, &id) != 1)
@@ -690,6 +836,7 @@ insert_job(struct store *st, struct store_job *job)
 static void
 commit_batch(struct store *st, struct store_job *batch)
 {
+	struct agg cells = { NULL, 0, 0 }, answers = { NULL, 0, 0 };
 	struct store_job *j, *next;
 	char err[256];
 	int ok = 1;
@@ -699,12 +846,19 @@ commit_batch(struct store *st, struct store_job *batch)
 		ok = 0;
 	}
 	for (j = batch; ok && j != NULL; j = j->next) {
-		if (insert_job(st, j) == -1) {
+		if (insert_job(st, j, &cells, &answers) == -1) {
 			log_warnx("store: insert failed: %s",
 			    sqlite3_errmsg(st->db));
 			ok = 0;
 		}
 	}
+	if (ok && rollup_flush(st, &cells, &answers) == -1) {
+		log_warnx("store: updating the rollups failed: %s",
+		    sqlite3_errmsg(st->db));
+		ok = 0;
+	}
+	agg_free(&cells);
+	agg_free(&answers);
 	if (ok && exec_sql(st->db, "COMMIT", err, sizeof(err)) == -1) {
 		log_warnx("store: commit failed: %s", err);
 		ok = 0;
@@ -725,6 +879,7 @@ static void *
 writer_main(void *arg)
 {
 	struct store *st = arg;
+	unsigned since_checkpoint = 0;
 
 	pthread_mutex_lock(&st->mtx);
 	for (;;) {
@@ -745,9 +900,22 @@ writer_main(void *arg)
 		last->next = NULL;
 		pthread_mutex_unlock(&st->mtx);
 		commit_batch(st, batch);
+		since_checkpoint++;
 		pthread_mutex_lock(&st->mtx);
 		st->pending -= n;
 		pthread_cond_broadcast(&st->cond);
+		/*
+		 * Checkpoint when nobody waits (or the log grows long), not
+		 * inside a commit someone is waiting for.
+		 */
+		if ((st->head == NULL && since_checkpoint >= 64) ||
+		    since_checkpoint >= 4096) {
+			pthread_mutex_unlock(&st->mtx);
+			(void)sqlite3_wal_checkpoint_v2(st->db, NULL,
+			    SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+			since_checkpoint = 0;
+			pthread_mutex_lock(&st->mtx);
+		}
 	}
 	pthread_mutex_unlock(&st->mtx);
 	return NULL;
@@ -758,6 +926,8 @@ store_writer_start(struct store *st, char *err, size_t errlen)
 {
 	int e;
 
+	/* The writer checkpoints itself, between batches. */
+	sqlite3_wal_autocheckpoint(st->db, 0);
 	e = pthread_create(&st->writer, NULL, writer_main, st);
 	if (e != 0) {
 		snprintf(err, errlen, "cannot start the writer thread: %s",
@@ -1267,6 +1437,7 @@ int
 store_rollup_rebuild(struct store *st,
     int (*fn)(struct store_response *, void *), void *arg, long long *rows)
 {
+	struct agg cells = { NULL, 0, 0 }, answers = { NULL, 0, 0 };
 	sqlite3_stmt *s = NULL;
 	char err[256];
 	int rc = -1, step;
@@ -1291,31 +1462,35 @@ store_rollup_rebuild(struct store *st,
 		copy_col(s, 3, r.location, sizeof(r.location));
 		copy_col(s, 4, r.week, sizeof(r.week));
 		r.answers = (char *)(uintptr_t)sqlite3_column_text(s, 5);
-		if (r.answers == NULL || fn(&r, arg) == -1) {
-			free(r.tallies);
-			continue;
+		if (r.answers != NULL && fn(&r, arg) == 0) {
+			rollup_gather(&cells, &answers, &r);
+			(*rows)++;
 		}
-		step = rollup_add(st, &r);
 		free(r.tallies);
-		if (step == -1)
-			goto out;
-		(*rows)++;
 	}
 	if (step != SQLITE_DONE)
 		goto out;
 	sqlite3_finalize(s);
 	s = NULL;
+	if (rollup_flush(st, &cells, &answers) == -1) {
+		log_warnx("store: writing the rollups: %s",
+		    sqlite3_errmsg(st->db));
+		goto out;
+	}
 	if (exec_sql(st->db, "COMMIT", err, sizeof(err)) == -1) {
 		log_warnx("store: %s", err);
 		goto out;
 	}
-	return 0;
+	rc = 0;
 out:
 	if (s != NULL)
 		log_warnx("store: rebuilding the rollups: %s",
 		    sqlite3_errmsg(st->db));
 	sqlite3_finalize(s);
-	(void)exec_sql(st->db, "ROLLBACK", err, sizeof(err));
+	if (rc == -1)
+		(void)exec_sql(st->db, "ROLLBACK", err, sizeof(err));
+	agg_free(&cells);
+	agg_free(&answers);
 	return rc;
 }
 

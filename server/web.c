@@ -3,6 +3,7 @@
  * in, and its assets, all held in memory.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,15 +17,26 @@
 #define WEB_MARKER	"<!--KB-CONFIG-->"
 
 struct asset {
-	const char	*name;
-	const char	*ctype;
-	char		*data;
-	size_t		 len;
+	const char		*name;
+	const char		*ctype;
+	char			*data;
+	size_t			 len;
+	struct http_blob	 blob;
+};
+
+/* A rendered page of a QR or kiosk link; kept until exit (see page). */
+struct cached_page {
+	char			 key[160];
+	char			*html;
+	size_t			 len;
+	struct cached_page	*next;
 };
 
 struct web {
 	struct asset	 assets[4];
 	size_t		 nassets;
+	pthread_mutex_t	 cache_mtx;
+	struct cached_page *cache;
 	const char	*html_head;	/* app.html up to the marker */
 	size_t		 head_len;
 	const char	*html_tail;	/* after it */
@@ -74,6 +86,7 @@ web_load(const char *dir, struct web **out, char *err, size_t errlen)
 	const char *mark;
 	size_t i;
 
+	pthread_mutex_init(&w->cache_mtx, NULL);
 	for (i = 0; i < KB_NELEM(asset_files); i++) {
 		struct asset *a = &w->assets[w->nassets];
 
@@ -82,6 +95,7 @@ web_load(const char *dir, struct web **out, char *err, size_t errlen)
 			goto fail;
 		a->name = asset_files[i].name;
 		a->ctype = asset_files[i].ctype;
+		http_blob_init(&a->blob, a->data, a->len);
 		w->nassets++;
 	}
 	mark = strstr(w->assets[0].data, WEB_MARKER);
@@ -109,17 +123,28 @@ web_free(struct web *w)
 
 	if (w == NULL)
 		return;
-	for (i = 0; i < w->nassets; i++)
+	for (i = 0; i < w->nassets; i++) {
+		http_blob_free(&w->assets[i].blob);
 		free(w->assets[i].data);
+	}
+	while (w->cache != NULL) {
+		struct cached_page *next = w->cache->next;
+
+		free(w->cache->html);
+		free(w->cache);
+		w->cache = next;
+	}
+	pthread_mutex_destroy(&w->cache_mtx);
 	free(w);
 }
 
 /*
  * The page with its settings as a JSON data block.  "<" is escaped so no
- * value can close the script element.
+ * value can close the script element.  Returns the HTML (caller frees), or
+ * NULL when it would not fit.
  */
-static int
-page(struct app *app, struct http_request *r, json_t *cfg)
+static char *
+render(struct app *app, json_t *cfg, size_t *len)
 {
 	struct buf b;
 	char *js, *p;
@@ -127,10 +152,8 @@ page(struct app *app, struct http_request *r, json_t *cfg)
 	json_object_set_new(cfg, "idle_seconds",
 	    json_integer(app->idle_seconds));
 	js = json_dumps(cfg, JSON_COMPACT | JSON_ESCAPE_SLASH);
-	json_decref(cfg);
 	if (js == NULL)
-		return http_reply_error(r, 500, "internal", NULL,
-		    "the page could not be built");
+		return NULL;
 	buf_init(&b, WEB_FILE_MAX * 2);
 	buf_append(&b, app->web->html_head, app->web->head_len);
 	buf_puts(&b, "<script type=\"application/json\" id=\"kb-config\">");
@@ -145,15 +168,85 @@ page(struct app *app, struct http_request *r, json_t *cfg)
 	free(js);
 	if (buf_failed(&b)) {
 		buf_free(&b);
+		return NULL;
+	}
+	return buf_release(&b, len);
+}
+
+static int
+page(struct app *app, struct http_request *r, json_t *cfg)
+{
+	char *html;
+	size_t len;
+
+	html = render(app, cfg, &len);
+	json_decref(cfg);
+	if (html == NULL)
 		return http_reply_error(r, 500, "internal", NULL,
 		    "the page could not be built");
-	}
-	{
-		size_t len;
-		char *data = buf_release(&b, &len);
+	http_reply_text(r, "text/html; charset=utf-8", html, len);
+	http_reply_header(r, "Cache-Control", "no-store");
+	return 200;
+}
 
-		http_reply_text(r, "text/html; charset=utf-8", data, len);
+static json_t *
+base_config(struct app *app, const char *mode, const char *channel,
+    const struct survey *s, const struct survey_location *loc,
+    const char *lang)
+{
+	json_t *cfg = json_pack("{s:s, s:s, s:s, s:s, s:O, s:n}",
+	    "mode", mode, "channel", channel, "survey", s->id, "location",
+	    loc->id, "location_name", loc->name, "token");
+	json_t *ys = dashboard_yousaid_for(app, s->id, loc->id);
+
+	json_object_set_new(cfg, "you_said", ys ? ys : json_null());
+	json_object_set_new(cfg, "lang", lang != NULL &&
+	    survey_has_language(s, lang) ? json_string(lang) : json_null());
+	return cfg;
+}
+
+/*
+ * A QR or kiosk page depends only on its mode, survey, location, language
+ * and the "you said, we did" text, so each is rendered once.  A saved text
+ * bumps the generation in the key; the old pages stay until exit because a
+ * reply in flight may still be sending one (they are few and small).
+ */
+static int
+cached_page(struct app *app, struct http_request *r, const char *mode,
+    const struct survey *s, const struct survey_location *loc,
+    const char *lang)
+{
+	struct web *w = app->web;
+	struct cached_page *c;
+	char key[160];
+
+	if (lang != NULL && !survey_has_language(s, lang))
+		lang = NULL;
+	snprintf(key, sizeof(key), "%s|%s|%s|%s|%u", mode, s->id, loc->id,
+	    lang ? lang : "", dashboard_yousaid_generation(app));
+	pthread_mutex_lock(&w->cache_mtx);
+	for (c = w->cache; c != NULL; c = c->next)
+		if (strcmp(c->key, key) == 0)
+			break;
+	if (c == NULL) {
+		json_t *cfg = base_config(app, mode, strcmp(mode, "kiosk") ?
+		    "qr" : "kiosk", s, loc, lang);
+
+		c = xcalloc(1, sizeof(*c));
+		snprintf(c->key, sizeof(c->key), "%s", key);
+		c->html = render(app, cfg, &c->len);
+		json_decref(cfg);
+		if (c->html == NULL) {
+			free(c);
+			pthread_mutex_unlock(&w->cache_mtx);
+			return http_reply_error(r, 500, "internal", NULL,
+			    "the page could not be built");
+		}
+		c->next = w->cache;
+		w->cache = c;
 	}
+	pthread_mutex_unlock(&w->cache_mtx);
+	http_reply_data(r, "text/html; charset=utf-8", c->html, c->len, 0);
 	http_reply_header(r, "Cache-Control", "no-store");
 	return 200;
 }
@@ -178,21 +271,6 @@ not_found_page(struct http_request *r, const char *what)
 	return 404;
 }
 
-static json_t *
-base_config(struct app *app, const char *mode, const char *channel,
-    const struct survey *s, const struct survey_location *loc,
-    const char *lang)
-{
-	json_t *cfg = json_pack("{s:s, s:s, s:s, s:s, s:O, s:n}",
-	    "mode", mode, "channel", channel, "survey", s->id, "location",
-	    loc->id, "location_name", loc->name, "token");
-	json_t *ys = dashboard_yousaid_for(app, s->id, loc->id);
-
-	json_object_set_new(cfg, "you_said", ys ? ys : json_null());
-	json_object_set_new(cfg, "lang", lang != NULL &&
-	    survey_has_language(s, lang) ? json_string(lang) : json_null());
-	return cfg;
-}
 
 int
 web_phone_page(struct app *app, struct http_request *r)
@@ -209,8 +287,8 @@ web_phone_page(struct app *app, struct http_request *r)
 	if (loc == NULL)
 		return not_found_page(r, "Deze link mist een geldige locatie. "
 		    "/ This link has no valid location.");
-	return page(app, r, base_config(app, "phone", "qr", s, loc,
-	    http_request_query(r, "lang")));
+	return cached_page(app, r, "phone", s, loc,
+	    http_request_query(r, "lang"));
 }
 
 int
@@ -228,8 +306,8 @@ web_kiosk_page(struct app *app, struct http_request *r)
 	if (s == NULL)
 		return not_found_page(r, "Deze vragenlijst bestaat niet. / "
 		    "This survey does not exist.");
-	return page(app, r, base_config(app, "kiosk", "kiosk", s, loc,
-	    http_request_query(r, "lang")));
+	return cached_page(app, r, "kiosk", s, loc,
+	    http_request_query(r, "lang"));
 }
 
 static int
@@ -323,10 +401,10 @@ web_asset(struct app *app, struct http_request *r)
 		const struct asset *a = &app->web->assets[i];
 
 		if (strcmp(a->name, name) == 0) {
-			http_reply_data(r, a->ctype, a->data, a->len, 0);
+			/* Revalidated after five minutes: a cheap 304. */
 			http_reply_header(r, "Cache-Control",
 			    "public, max-age=300");
-			return 200;
+			return http_reply_blob(r, a->ctype, &a->blob);
 		}
 	}
 	return http_reply_error(r, 404, "not_found", NULL,

@@ -1,6 +1,7 @@
 """The respondents' HTTP API: status codes, error bodies, idempotency,
 limits, and that bad requests change nothing."""
 import json
+import re
 import uuid
 
 from kb import Server, response, db_query
@@ -232,3 +233,21 @@ def test_kiosk_bursts_are_throttled():
     with Server(args=["--rate-limit", "off"]) as s:
         codes = {s.post("/api/responses", response(channel="kiosk"))[0] for _ in range(6)}
         assert codes == {201}
+
+
+def test_etag_and_gzip_for_static_parts():
+    import gzip
+    with Server() as s:
+        for path in ["/assets/app.js", "/assets/app.css", "/api/surveys/ouders", "/api/surveys"]:
+            st, h, plain = s.get(path)
+            assert st == 200 and re.match(r'^"[0-9a-f]{16}"$', h["etag"]), (path, h)
+            assert h["vary"] == "Accept-Encoding" and "content-encoding" not in h
+            st, h2, body = s.get(path, headers={"Accept-Encoding": "br, gzip;q=0.8"})
+            assert st == 200 and h2["content-encoding"] == "gzip" and h2["etag"] == h["etag"]
+            assert gzip.decompress(body) == plain and len(body) < len(plain)
+            st, h3, body = s.get(path, headers={"If-None-Match": h["etag"]})
+            assert st == 304 and body == b"", path
+            st, _, _ = s.get(path, headers={"If-None-Match": '"0000000000000000"'})
+            assert st == 200
+            st, h4, _ = s.get(path, headers={"Accept-Encoding": "identity, gzipx"})
+            assert "content-encoding" not in h4
