@@ -203,6 +203,14 @@ int	 store_invite_by_ref(struct store *st, const char *ref, long long *id,
 int	 store_optout(struct store *st, const unsigned char *phone_hash);
 int	 store_invite_counts(struct store *st, const char *survey,
 	    void (*fn)(const char *state, long long n, void *), void *arg);
+/*
+ * Groups the calls between them on the team's connection into one
+ * transaction (one sync to disk); other threads wait for store_batch_end.
+ * begin returns 0 or -1 (then nothing is held); end commits: 0 or -1.
+ */
+int	 store_batch_begin(struct store *st)
+	    __attribute__((warn_unused_result));
+int	 store_batch_end(struct store *st);
 /* Leaves no copy of erased data in the write-ahead log. */
 int	 store_purge_erased(struct store *st);
 

@@ -463,7 +463,7 @@ sender_main(void *arg)
 {
 	struct sms *s = arg;
 	time_t last_expire = 0;
-	int running = 0, stopping = 0;
+	int running = 0, stopping = 0, batch;
 
 	for (;;) {
 		time_t now = time(NULL);
@@ -494,10 +494,17 @@ sender_main(void *arg)
 		    store_purge_erased(s->st) == 0)
 			s->erased = 0;
 		curl_multi_perform(s->multi, &running);
-		while ((msg = curl_multi_info_read(s->multi, &left)) != NULL)
-			if (msg->msg == CURLMSG_DONE)
-				finish_one(s, msg->easy_handle,
-				    msg->data.result);
+		/* What finished now is recorded in one transaction. */
+		batch = 0;
+		while ((msg = curl_multi_info_read(s->multi, &left)) != NULL) {
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			if (!batch)
+				batch = store_batch_begin(s->st) == 0;
+			finish_one(s, msg->easy_handle, msg->data.result);
+		}
+		if (batch)
+			(void)store_batch_end(s->st);
 		if (running > 0 || s->ninflight > 0) {
 			curl_multi_poll(s->multi, NULL, 0, 100, NULL);
 			continue;

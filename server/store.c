@@ -410,7 +410,15 @@ store_open(const char *path, struct store **out, char *err, size_t errlen)
 	}
 	if (migrate(st, err, errlen) == -1)
 		goto fail;
-	pthread_mutex_init(&st->adm_mtx, NULL);
+	{
+		pthread_mutexattr_t ma;
+
+		/* Recursive, so a batch (store_batch_begin) can hold it. */
+		pthread_mutexattr_init(&ma);
+		pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_RECURSIVE);
+		pthread_mutex_init(&st->adm_mtx, &ma);
+		pthread_mutexattr_destroy(&ma);
+	}
 	st->adm_init = 1;
 	if (sqlite3_open_v2(path, &st->adm, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI, NULL) != SQLITE_OK ||
@@ -1853,4 +1861,33 @@ store_invite_delivered(struct store *st, long long id)
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
 	return adm_exec(st, s);
+}
+
+int
+store_batch_begin(struct store *st)
+{
+	char err[256];
+
+	pthread_mutex_lock(&st->adm_mtx);
+	if (exec_sql(st->adm, "BEGIN IMMEDIATE", err, sizeof(err)) == -1) {
+		log_warnx("store: %s", err);
+		pthread_mutex_unlock(&st->adm_mtx);
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_batch_end(struct store *st)
+{
+	char err[256];
+	int rc;
+
+	rc = exec_sql(st->adm, "COMMIT", err, sizeof(err));
+	if (rc == -1) {
+		log_warnx("store: %s", err);
+		(void)exec_sql(st->adm, "ROLLBACK", err, sizeof(err));
+	}
+	pthread_mutex_unlock(&st->adm_mtx);
+	return rc;
 }
