@@ -23,7 +23,7 @@ DEB_BUILD := gcc make pkg-config libmicrohttpd-dev libsqlite3-dev \
              libjansson-dev libsodium-dev libcurl4-openssl-dev \
              libqrencode-dev libpng-dev zlib1g-dev tzdata
 DEB_TEST  := libcmocka-dev python3 sqlite3 curl chromium nodejs npm \
-             zbar-tools librsvg2-bin wrk openssl
+             zbar-tools librsvg2-bin wrk openssl clang libclang-rt-14-dev
 
 SRC_LIB := server/util.c server/log.c server/config.c server/jsonpos.c \
            server/survey.c server/redact.c server/response.c \
@@ -51,7 +51,7 @@ PORT ?= 8080
 DB   ?= data/klankbord.db
 
 .PHONY: all deps deps-test run test unit integration browser lint \
-        check-banned clean bench valgrind
+        check-banned clean bench valgrind fuzz fuzz-replay
 
 all: $(BUILD)/klankbord
 
@@ -86,7 +86,7 @@ run: deps
 
 test: deps-test
 	@$(MAKE) --no-print-directory all $(UNIT_BINS)
-	@$(MAKE) --no-print-directory unit integration browser
+	@$(MAKE) --no-print-directory unit integration fuzz-replay browser
 
 unit: $(UNIT_BINS)
 	@sh tests/unit/run.sh $(UNIT_BINS)
@@ -94,6 +94,15 @@ unit: $(UNIT_BINS)
 integration: $(BUILD)/klankbord
 	@KLANKBORD_BIN=$(BUILD)/klankbord SAN=$(SAN) \
 	    python3 tests/integration/run.py
+
+# libFuzzer targets (clang, ASan, UBSan): replay the corpora in tests/fuzz/,
+# or fuzz each target for FUZZ_SECONDS.
+FUZZ_SECONDS ?= 60
+fuzz-replay:
+	@sh tests/fuzz/run.sh replay
+
+fuzz:
+	@sh tests/fuzz/run.sh fuzz $(FUZZ_SECONDS)
 
 # The integration tests with every server under valgrind (slow: minutes).
 valgrind: $(BUILD)/klankbord

@@ -70,7 +70,9 @@ static int
 config_file(struct config *c, const char *path, unsigned command,
     char *err, size_t errlen)
 {
-	char line[CONFIG_LINE_MAX], flag[CONFIG_LINE_MAX];
+	char flag[CONFIG_LINE_MAX], *line = NULL;
+	size_t cap = 0;
+	ssize_t got;
 	FILE *fp;
 	int lineno = 0, rc = -1;
 
@@ -79,12 +81,18 @@ config_file(struct config *c, const char *path, unsigned command,
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	while (fgets(line, sizeof(line), fp) != NULL) {
+	while ((got = getline(&line, &cap, fp)) != -1) {
 		char *key, *val, *eq;
 		long i;
 
 		lineno++;
-		if (strchr(line, '\n') == NULL && !feof(fp)) {
+		/* A NUL would cut the line short without a word. */
+		if (memchr(line, '\0', (size_t)got) != NULL) {
+			snprintf(err, errlen, "%s:%d: NUL byte in the line",
+			    path, lineno);
+			goto out;
+		}
+		if (got >= CONFIG_LINE_MAX) {
 			snprintf(err, errlen, "%s:%d: line too long", path,
 			    lineno);
 			goto out;
@@ -125,6 +133,7 @@ config_file(struct config *c, const char *path, unsigned command,
 	}
 	rc = 0;
 out:
+	free(line);
 	fclose(fp);
 	return rc;
 }

@@ -75,17 +75,28 @@ digit_run(const unsigned char *p, size_t n, int *digits)
 			break;
 		}
 	}
+	/*
+	 * "0612345678 2x per week": the run took the "2" of the next word.
+	 * The number is what came before that last separator.
+	 */
+	if (end < n && isalnum(p[end]) && cut > 0 && cut_digits >= 9) {
+		*digits = cut_digits;
+		return cut;
+	}
 	return end;
 }
 
-/* The e-mail address whose '@' is at p[at], as [start, end); 0 if none. */
+/*
+ * The e-mail address whose '@' is at p[at], as [start, end), starting no
+ * earlier than floor (text before it is already replaced); 0 if none.
+ */
 static int
-email_at(const unsigned char *p, size_t n, size_t at, size_t *start,
-    size_t *end)
+email_at(const unsigned char *p, size_t n, size_t at, size_t floor,
+    size_t *start, size_t *end)
 {
 	size_t s = at, e = at + 1, lastdot = 0, k;
 
-	while (s > 0 && is_email_local(p[s - 1]))
+	while (s > floor && is_email_local(p[s - 1]))
 		s--;
 	while (e < n && is_email_domain(p[e]))
 		e++;
@@ -100,6 +111,18 @@ email_at(const unsigned char *p, size_t n, size_t at, size_t *start,
 	*start = s;
 	*end = e;
 	return 1;
+}
+
+/*
+ * Past a removed number, the digits that still follow it directly: a run
+ * too long to be one number goes whole, never half.
+ */
+static size_t
+swallow_digits(const unsigned char *p, size_t n, size_t i)
+{
+	while (i < n && isdigit(p[i]))
+		i++;
+	return i;
 }
 
 /* 1234 AB, 1234AB, 1234ab (not "1234 ab": too often ordinary words). */
@@ -158,12 +181,23 @@ redact_text(const char *text, size_t n, int *count)
 		int digits;
 		int boundary = i == 0 || !is_alnum(p[i - 1]);
 
-		if (p[i] == '@' && email_at(p, n, i, &s, &e) && s >= copied) {
+		if (p[i] == '@' && email_at(p, n, i, copied, &s, &e)) {
 			buf_append(&out, text + copied, s - copied);
 			buf_puts(&out, MARK_EMAIL);
 			hits++;
 			i = copied = e;
 			continue;
+		}
+		/* A number glued to letters ("tel0612345678") counts too. */
+		if (!boundary && isdigit(p[i]) && !isdigit(p[i - 1])) {
+			len = digit_run(p + i, n - i, &digits);
+			if (len > 0 && digits >= 9) {
+				buf_append(&out, text + copied, i - copied);
+				buf_puts(&out, MARK_PHONE);
+				hits++;
+				i = copied = swallow_digits(p, n, i + len);
+				continue;
+			}
 		}
 		if (boundary && (isdigit(p[i]) || (p[i] == '+' && i + 1 < n &&
 		    isdigit(p[i + 1])))) {
@@ -176,13 +210,12 @@ redact_text(const char *text, size_t n, int *count)
 				continue;
 			}
 			len = digit_run(p + i, n - i, &digits);
-			if (len > 0 && digits >= 9 &&
-			    (i + len >= n || !is_alnum(p[i + len]))) {
+			if (len > 0 && digits >= 9) {
 				buf_append(&out, text + copied, i - copied);
 				buf_puts(&out, digits == 9 && p[i] != '0' &&
 				    p[i] != '+' ? MARK_BSN : MARK_PHONE);
 				hits++;
-				i = copied = i + len;
+				i = copied = swallow_digits(p, n, i + len);
 				continue;
 			}
 			/* Skip the whole run: no match starts inside it. */

@@ -394,6 +394,12 @@ store_open(const char *path, struct store **out, char *err, size_t errlen)
 	}
 	sqlite3_busy_timeout(st->db, STORE_BUSY_MS);
 	sqlite3_extended_result_codes(st->db, 1);
+	/* SQLite opens a write-protected file read-only without a word. */
+	if (sqlite3_db_readonly(st->db, "main") == 1) {
+		snprintf(err, errlen, "%s: the database is read-only; "
+		    "Klankbord must be able to write it", path);
+		goto fail;
+	}
 	/*
 	 * WAL with synchronous=FULL: a commit is on disk when COMMIT returns.
 	 * secure_delete overwrites deleted content, so erased data does not

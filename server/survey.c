@@ -80,7 +80,7 @@ static void __attribute__((format(printf, 3, 4)))
 verr(struct vctx *v, const char *key, const char *fmt, ...)
 {
 	va_list ap;
-	char msg[512];
+	char msg[512], *p;
 	int line, col;
 	size_t d = v->depth < VCTX_DEPTH ? v->depth : VCTX_DEPTH;
 
@@ -90,6 +90,10 @@ verr(struct vctx *v, const char *key, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* A key from the file may hold a line break: one message, one line. */
+	for (p = msg; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 	buf_printf(v->errors, "%s:%d:%d: %s\n", v->path, line, col, msg);
 	v->nerrors++;
 }
@@ -576,7 +580,7 @@ survey_parse(const char *path, const char *text, size_t len,
 	s->def = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (s->def == NULL) {
 		buf_printf(errors, "%s:%d:%d: %s\n", path, jerr.line,
-		    jerr.column, jerr.text);
+		    jerr.column > 0 ? jerr.column : 1, jerr.text);
 		goto fail;
 	}
 	if (!json_is_object(s->def)) {
@@ -707,7 +711,7 @@ load_locations(struct survey_set *set, const char *path, struct buf *errors)
 	    &jerr);
 	if (set->locations_def == NULL) {
 		buf_printf(errors, "%s:%d:%d: %s\n", path, jerr.line,
-		    jerr.column, jerr.text);
+		    jerr.column > 0 ? jerr.column : 1, jerr.text);
 		goto out;
 	}
 	list = json_object_get(set->locations_def, "locations");

@@ -1,7 +1,7 @@
 /*
  * fuzz_config.c — config_parse with the input as the --config file (written
- * to a temporary file), with the option table of `klankbord serve`.  Besides
- * ASan and UBSan it checks:
+ * to an unlinked temporary file, read through /proc/self/fd), with the
+ * option table of `klankbord serve`.  Besides ASan and UBSan it checks:
  *   - a refused file gives a message that starts "PATH:" (the contract:
  *     "path:line: message"), is one line, and says "line too long" only
  *     for a line that is;
@@ -122,6 +122,9 @@ again:
 		perror("fuzz_config: mkstemp");
 		exit(1);
 	}
+	/* Gone from the folder at once; read through the descriptor. */
+	unlink(path);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	return 0;
 }
 

@@ -586,3 +586,24 @@ def test_hostile_requests_change_nothing():
             assert not any(x in line for x in secrets), line
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_free_text_is_redacted_whatever_follows():
+    """A phone number, BSN or e-mail address never reaches the database,
+    whatever is written right after it (found by tests/fuzz/fuzz_redact)."""
+    texts = ["Bel me op 0612345678 2x per week.",
+             "Mijn nummer: 06-12345678 2e lijn",
+             "bsn 123456782 1x gebeld",
+             "Mail jan@example.nl+piet@example.nl",
+             "jan@example.nl_piet@example.nl",
+             "0612345678 1234jan@example.nl"]
+    with Server(args=["--rate-limit", "off"]) as s:
+        for t in texts:
+            st, _, body = s.post("/api/responses", _resp(answers=_answers(beter_doen=t)))
+            assert st == 201, body
+        leaks = []
+        for (a,) in db_query(s.db, "SELECT answers FROM responses"):
+            t = json.loads(a)["beter_doen"]
+            if re.search(r"\d{9}|\d{2}-\d{8}|@example\.nl", t):
+                leaks.append(t)
+        assert not leaks, "stored unredacted: %r" % leaks

@@ -151,8 +151,11 @@ test_short_numbers_kept(void **state)
 	keep("Ik ben 16 jaar, 3 keer geweest, om 14:30 uur");
 	keep("1.000 euro");
 	keep("12-05-2023");
-	keep("tel0612345678");		/* no word boundary */
-	keep("06123456789012345678901");	/* 23 digits: not a number */
+	/* Glued to letters, a number is still a number. */
+	check("tel0612345678", "tel[telefoon]", 1);
+	check("bsn123456782.", "bsn[telefoon].", 1);
+	/* 23 digits: not one number, but it holds one: it goes whole. */
+	check("06123456789012345678901", "[telefoon]", 1);
 }
 
 static void
@@ -262,8 +265,9 @@ test_hostile_inputs(void **state)
 {
 	(void)state;
 	/* All digits: one run far longer than any number, kept. */
-	hostile("0", 65536, 0, NULL);
-	hostile("9", 65536, 0, NULL);
+	/* One endless number goes whole. */
+	hostile("0", 65536, 1, "[telefoon]");
+	hostile("9", 65536, 1, "[telefoon]");
 	hostile("@", 65536, 0, NULL);
 	hostile("a@", 32768, 0, NULL);
 	hostile("@a.", 21845, 0, NULL);

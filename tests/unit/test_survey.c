@@ -276,7 +276,7 @@ static const struct golden syntax_goldens[] = {
 	    "t.json:11:3: unexpected token near ']'", 1 },
 	{ "missing closing brace",
 	    HEAD Q1 "\n  ]\n",
-	    "t.json:12:0: '}' expected near end of file", 1 },
+	    "t.json:12:1: '}' expected near end of file", 1 },
 	{ "duplicate JSON key",
 	    "{\n" L_ID L_VER "  \"version\": 2,\n" L_AUD L_LANG L_TITLE
 	    L_INTRO L_THX L_QS Q1 TAIL,
@@ -286,7 +286,7 @@ static const struct golden syntax_goldens[] = {
 	    "t.json:1:10: '}' expected near '2'", 1 },
 	{ "empty file",
 	    "",
-	    "t.json:1:0: '[' or '{' expected near end of file", 1 },
+	    "t.json:1:1: '[' or '{' expected near end of file", 1 },
 };
 
 /* Returns 0 when g's text is refused with exactly the expected error. */
