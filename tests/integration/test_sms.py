@@ -477,3 +477,59 @@ def test_dashboard_share_of_invitations_answered():
     finally:
         gw.close()
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_gateway_down_for_an_hour_of_simulated_time():
+    """The gateway answers 503 for an hour. Time is simulated by moving each
+    retry's due time to now, adding up the waits the server chose; after an
+    hour the gateway is back and the message goes, once, nothing lost."""
+    tmp = tempfile.mkdtemp(prefix="kb-it-")
+    gw = Gateway()
+    try:
+        db, key = _setup(tmp)
+        gw.default = 503
+        s = Server(tmp=tmp, db=db, args=[
+            "--rate-limit", "off", "--sms-provider", "generic", "--sms-url", gw.url,
+            "--sms-quiet-hours", "off", "--sms-timeout", "2"])  # default back-off: 30 s, doubling
+        s.start()
+        try:
+            assert _invite(s, key)[0] == 202
+            simulated, waits, tries = 0, [], 0
+            while simulated < 3600:
+                tries += 1
+                gw.wait(tries, timeout=10)
+                assert len(gw.requests) == tries
+                # The server's chosen wait before the next try.
+                row = None
+                deadline = time.time() + 5
+                while time.time() < deadline:
+                    row = db_query(db, "SELECT tries, next_at - CAST(strftime('%s','now') AS INTEGER),"
+                                   " state FROM invitations")[0]
+                    if row[0] == tries:
+                        break
+                    time.sleep(0.05)
+                assert row[0] == tries and row[2] == "queued", row
+                waits.append(row[1])
+                simulated += row[1]
+                con = sqlite3.connect(db, timeout=10)
+                con.execute("UPDATE invitations SET next_at = 1")
+                con.commit()
+                con.close()
+                if simulated >= 3600:
+                    gw.default = "ok"
+            # The waits grow (30 s doubling, with up to a quarter of jitter).
+            for i, w in enumerate(waits):
+                base = min(30 * 2 ** i, 3600)
+                assert base - 2 <= w <= base * 1.25 + 2, (i, w, waits)
+            assert tries <= 7, "an hour is about 7 tries at this back-off"
+            gw.wait(tries + 1)
+            _until(db, "SELECT state, tries FROM invitations", [("sent", 0)])
+            time.sleep(1.5)
+            assert len(gw.requests) == tries + 1, "sent more than once after the outage"
+            assert len({r["json"]["reference"] for r in gw.requests}) == 1
+            assert sum(1 for l in s.log if "retry in" in l) == tries
+        finally:
+            assert s.stop() == 0
+    finally:
+        gw.close()
+        shutil.rmtree(tmp, ignore_errors=True)
