@@ -36,8 +36,8 @@ int	 http_start(const struct http_options *o, struct app *app,
 	    __attribute__((warn_unused_result));
 unsigned http_port(const struct http *h);
 /*
- * Stops accepting, lets requests in flight finish (at most wait_ms), then
- * closes every connection and frees h.
+ * Refuses new requests (503, connection closed), lets requests in flight
+ * finish (at most wait_ms), then closes every connection and frees h.
  */
 void	 http_stop(struct http *h, unsigned wait_ms);
 

@@ -1089,17 +1089,15 @@ void
 http_stop(struct http *h, unsigned wait_ms)
 {
 	struct timespec deadline;
-	int listen_fd;
 
 	if (h == NULL)
 		return;
 	if (h->daemon != NULL) {
-		listen_fd = MHD_quiesce_daemon(h->daemon);
-		if (listen_fd >= 0)
-			close(listen_fd);
 		/*
-		 * Requests already running (and those parked on the writer)
-		 * finish; then new requests on open connections are refused.
+		 * From now on a new request gets 503 and a closed connection
+		 * (clients retry); requests already running, and those parked
+		 * on the writer, finish.  MHD_quiesce_daemon is not used: with
+		 * a thread pool on epoll it can race a worker and abort.
 		 */
 		clock_gettime(CLOCK_REALTIME, &deadline);
 		deadline.tv_sec += wait_ms / 1000;
