@@ -92,6 +92,9 @@ int	 store_writer_start(struct store *st, char *err, size_t errlen)
 	    __attribute__((warn_unused_result));
 /* Queues job; job->done runs later on the writer thread, exactly once. */
 void	 store_submit(struct store *st, struct store_job *job);
+/* Responses committed and writer transactions since start, for /metrics. */
+void	 store_counters(struct store *st, unsigned long long *rows,
+	    unsigned long long *commits);
 /* Jobs queued and not yet done. */
 size_t	 store_pending(struct store *st);
 

@@ -145,6 +145,8 @@ struct store {
 	size_t			 pending;
 	int			 stopping;
 	int			 adm_init;
+	unsigned long long	 rows_stored;	/* atomic */
+	unsigned long long	 commits;	/* atomic */
 	sqlite3_stmt		*adm_stmts[ADM_NSQL];
 };
 
@@ -881,6 +883,12 @@ commit_batch(struct store *st, struct store_job *batch)
 		(void)exec_sql(st->db, "ROLLBACK", err, sizeof(err));
 		for (j = batch; j != NULL; j = j->next)
 			j->result = STORE_FAILED;
+	} else {
+		__atomic_fetch_add(&st->commits, 1, __ATOMIC_RELAXED);
+		for (j = batch; j != NULL; j = j->next)
+			if (j->result == STORE_INSERTED)
+				__atomic_fetch_add(&st->rows_stored, 1,
+				    __ATOMIC_RELAXED);
 	}
 	for (j = batch; j != NULL; j = next) {
 		next = j->next;
@@ -1896,4 +1904,12 @@ store_batch_end(struct store *st)
 	}
 	pthread_mutex_unlock(&st->adm_mtx);
 	return rc;
+}
+
+void
+store_counters(struct store *st, unsigned long long *rows,
+    unsigned long long *commits)
+{
+	*rows = __atomic_load_n(&st->rows_stored, __ATOMIC_RELAXED);
+	*commits = __atomic_load_n(&st->commits, __ATOMIC_RELAXED);
 }

@@ -251,3 +251,39 @@ def test_etag_and_gzip_for_static_parts():
             assert st == 200
             st, h4, _ = s.get(path, headers={"Accept-Encoding": "identity, gzipx"})
             assert "content-encoding" not in h4
+
+
+def test_metrics_for_this_machine_or_a_key():
+    import os
+    import tempfile
+    from kb import run_tool
+    tmp = tempfile.mkdtemp(prefix="kb-it-")
+    db = os.path.join(tmp, "k.db")
+    rc, out, err = run_tool("apikey", "add", "prom", "--role", "viewer", "--db", db)
+    key = out.strip()
+    import shutil
+    try:
+        _metrics_checks(tmp, db, key)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _metrics_checks(tmp, db, key):
+    with Server(tmp=tmp, db=db, args=["--rate-limit", "off", "--trusted-proxy", "127.0.0.1"]) as s:
+        for _ in range(3):
+            assert s.post("/api/responses", response())[0] == 201
+        assert s.post("/api/responses", "{")[0] == 400
+        st, h, body = s.get("/metrics")
+        text = body.decode()
+        assert st == 200 and h["content-type"].startswith("text/plain; version=0.0.4")
+        assert "klankbord_responses_stored_total 3\n" in text
+        assert 'klankbord_http_requests_total{method="POST",route="/api/responses",code="2xx"} 3' in text
+        assert 'klankbord_http_requests_total{method="POST",route="/api/responses",code="4xx"} 1' in text
+        assert re.search(r'klankbord_http_request_duration_seconds_bucket\{le="\+Inf"\} \d+', text)
+        assert re.search(r"klankbord_commits_total [1-9]", text)
+        assert "127.0.0.1" not in text
+        # From elsewhere (through the trusted proxy): only with a key.
+        far = {"X-Forwarded-For": "203.0.113.9"}
+        assert s.get("/metrics", headers=far)[0] == 403
+        assert s.get("/metrics", headers=dict(far, Authorization="Bearer nope"))[0] == 403
+        assert s.get("/metrics", headers=dict(far, Authorization="Bearer " + key))[0] == 200
