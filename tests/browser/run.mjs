@@ -994,9 +994,9 @@ check('sms: API invitation, the gateway gets the link, answered once (409), opt-
     assert.equal(await again.locator('#optout').count(), 0);
 
     /* (b) another number opts out with the button on the first screen */
-    r = await invite('0687654321');
+    r = await invite('06-00000001');
     assert.equal(r.status, 202, r.text);
-    const link2 = await linkFor('+31687654321');
+    const link2 = await linkFor('+31600000001');
     const second = await open(link2, { base: inst.base });
     contexts.push(second.context);
     const p2 = second.page;
@@ -1012,9 +1012,9 @@ check('sms: API invitation, the gateway gets the link, answered once (409), opt-
       [{ state: 'answered', phone: null }, { state: 'optedout', phone: null }]);
     noProblems(p2);
     /* and that number is not invited again, to any survey */
-    r = await invite('0687654321');
+    r = await invite('06-00000001');
     assert.equal(r.status, 409, r.text);
-    r = await invite('06 87654321', 'jongeren');
+    r = await invite('06 0000 0001', 'jongeren');
     assert.equal(r.status, 409, r.text);
     assert.match(r.json.message, /no more messages/);
     assert.equal(gw.requests.length, 2, 'no message after the opt-out');

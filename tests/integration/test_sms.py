@@ -156,7 +156,7 @@ def test_invitation_validation_and_rules():
         assert db_query(db, "SELECT count(*) FROM invitations")[0][0] == 3
         # SMS switched off: the API says so.
         with Server(tmp=tmp, db=db) as s:
-            st, body = _invite(s, key, phone="0687654321")
+            st, body = _invite(s, key, phone="06-00000001")
             assert st == 503 and body["error"] == "sms_disabled"
     finally:
         gw.close()
@@ -188,23 +188,23 @@ def test_opt_out_by_link_and_by_reply():
             assert db_query(db, "SELECT count(*) FROM optouts")[0][0] == 1
             # STOP by reply, from another number.
             hdr = {"X-Klankbord-Secret": SECRET}
-            other = "0687654321"
+            other = "06-00000001"
             assert _invite(s, key, phone=other)[0] == 202
             gw.wait(2)
-            assert s.post("/sms/inbound", {"from": "+31687654321", "body": "hallo"}, headers=hdr)[2] == b'{"opted_out":false}'
-            st, _, body = s.post("/sms/inbound", "From=%2B31687654321&Body=+Afmelden.+",
+            assert s.post("/sms/inbound", {"from": "+31 6 00000001", "body": "hallo"}, headers=hdr)[2] == b'{"opted_out":false}'
+            st, _, body = s.post("/sms/inbound", "From=%2B31600000001&Body=+Afmelden.+",
                                  headers=dict(hdr, **{"Content-Type": "application/x-www-form-urlencoded"}))
             assert st == 200 and json.loads(body)["opted_out"] is True
             assert _invite(s, key, phone=other, survey="participatie")[0] == 409
             # Unauthenticated or malformed callbacks change nothing.
-            assert s.post("/sms/inbound", {"from": "0611111111", "body": "STOP"})[0] == 401
-            assert s.post("/sms/inbound", {"from": "0611111111", "body": "STOP"},
+            assert s.post("/sms/inbound", {"from": "06-00000002", "body": "STOP"})[0] == 401
+            assert s.post("/sms/inbound", {"from": "06-00000002", "body": "STOP"},
                           headers={"X-Klankbord-Secret": "wrong"})[0] == 401
             assert s.post("/sms/inbound", {"body": "STOP"}, headers=hdr)[0] == 400
             assert s.post("/sms/inbound", "{", headers=hdr)[0] == 400
             assert db_query(db, "SELECT count(*) FROM optouts")[0][0] == 2
         raw = _raw(db)
-        assert b"687654321" not in raw and b"612345678" not in raw
+        assert b"600000001" not in raw and b"612345678" not in raw
     finally:
         gw.close()
         shutil.rmtree(tmp, ignore_errors=True)
@@ -228,7 +228,7 @@ def test_retries_4xx_timeouts_and_drops():
             assert db_query(db, "SELECT state, tries FROM invitations") == [("sent", 0)]
             # A 4xx is final: no retry, the number erased.
             gw.plan = [400]
-            assert _invite(s, key, phone="0687654321")[0] == 202
+            assert _invite(s, key, phone="06-00000001")[0] == 202
             gw.wait(5)
             time.sleep(2.5)
             assert len(gw.requests) == 5
@@ -238,7 +238,7 @@ def test_retries_4xx_timeouts_and_drops():
             # Too many tries: failed.
         with _server(tmp, db, gw, extra=["--sms-max-tries", "2"]) as s:
             gw.default = 503
-            assert _invite(s, key, phone="0611111111")[0] == 202
+            assert _invite(s, key, phone="06-00000002")[0] == 202
             gw.wait(7, timeout=20)
             deadline = time.time() + 10
             while time.time() < deadline and not db_query(db, "SELECT 1 FROM invitations WHERE phone IS NULL AND state='failed' AND ref IN (SELECT ref FROM invitations) GROUP BY state HAVING count(*) = 2"):
@@ -246,7 +246,7 @@ def test_retries_4xx_timeouts_and_drops():
             assert db_query(db, "SELECT count(*) FROM invitations WHERE state = 'failed'")[0][0] == 2
         # The failed numbers are gone; the sent one stays for its reminder.
         raw = _raw(db)
-        assert b"687654321" not in raw and b"611111111" not in raw
+        assert b"600000001" not in raw and b"600000002" not in raw
         assert db_query(db, "SELECT phone FROM invitations WHERE state = 'sent'") == [(E164,)]
     finally:
         gw.close()
@@ -318,7 +318,7 @@ def test_delivery_reports():
         db, key = _setup(tmp)
         with _server(tmp, db, gw) as s:
             assert _invite(s, key)[0] == 202
-            assert _invite(s, key, phone="0687654321")[0] == 202
+            assert _invite(s, key, phone="06-00000001")[0] == 202
             reqs = gw.wait(2)
             time.sleep(0.5)
             hdr = {"X-Klankbord-Secret": SECRET}
@@ -349,7 +349,7 @@ def test_every_provider_format():
     gw = Gateway()
     try:
         db, key = _setup(tmp)
-        phones = iter(["0611111111", "0622222222", "0633333333"])
+        phones = iter(["06-00000002", "06-00000003", "06-00000004"])
         for provider in ["twilio", "cm", "messagebird"]:
             extra = ["--sms-key", "AC123:tok3n"] if provider == "twilio" else []
             with _server(tmp, db, gw, provider=provider, extra=extra) as s:
@@ -391,7 +391,7 @@ def test_kill_mid_send_loses_nothing():
         s = _server(tmp, db, gw, extra=["--sms-concurrency", "4"])
         s.start()
         for i in range(12):
-            assert _invite(s, key, phone="06%08d" % (10000000 + i))[0] == 202
+            assert _invite(s, key, phone="06-%08d" % (100 + i))[0] == 202
         gw.wait(3)
         s.proc.send_signal(signal.SIGKILL)
         s.proc.wait()
@@ -458,7 +458,7 @@ def test_dashboard_share_of_invitations_answered():
         assert run_tool("user", "add", "vic", "--role", "viewer", "--db", db, stdin=PW + "\n")[0] == 0
         with _server(tmp, db, gw, extra=["--anonymity-k", "3"]) as s:
             for i in range(4):
-                assert _invite(s, key, phone="06%08d" % (20000000 + i))[0] == 202
+                assert _invite(s, key, phone="06-%08d" % (200 + i))[0] == 202
             reqs = gw.wait(4)
             _until(db, "SELECT count(*) FROM invitations WHERE state = 'sent'", [(4,)])
             tokens = [_link_token(r["json"]["message"]) for r in reqs]
