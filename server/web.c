@@ -251,24 +251,13 @@ cached_page(struct app *app, struct http_request *r, const char *mode,
 	return 200;
 }
 
+static int message_page(struct http_request *, int, const char *,
+    const char *);
+
 static int
 not_found_page(struct http_request *r, const char *what)
 {
-	static const char fmt[] = "<!doctype html><html lang=\"nl\"><head>"
-	    "<meta charset=\"utf-8\"><meta name=\"viewport\" "
-	    "content=\"width=device-width, initial-scale=1\">"
-	    "<title>Niet gevonden</title></head><body><h1>Niet gevonden / "
-	    "Not found</h1><p>%s</p><p>Hulp nodig? Bel Veilig Thuis: "
-	    "<a href=\"tel:08002000\">0800-2000</a> (gratis, dag en nacht)."
-	    "</p></body></html>";
-	char *html;
-	int n;
-
-	n = snprintf(NULL, 0, fmt, what);
-	html = xmalloc((size_t)n + 1);
-	snprintf(html, (size_t)n + 1, fmt, what);
-	http_reply_text(r, "text/html; charset=utf-8", html, (size_t)n);
-	return 404;
+	return message_page(r, 404, "Niet gevonden / Not found", what);
 }
 
 
