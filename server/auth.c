@@ -21,7 +21,8 @@
 #define THROTTLE_WINDOW		(15 * 60)
 #define THROTTLE_ACCOUNT	5
 #define THROTTLE_ADDRESS	20
-#define THROTTLE_SLOTS		1024
+#define THROTTLE_SLOTS		4096
+#define THROTTLE_PROBE		8
 
 static pthread_mutex_t hash_mtx = PTHREAD_MUTEX_INITIALIZER;
 
@@ -228,20 +229,43 @@ throttle_key(struct auth_throttle *t, char kind, const char *s)
 	return k | 1;
 }
 
+/*
+ * The slot of key among THROTTLE_PROBE neighbours.  A new key takes a free
+ * or expired slot, and only when all of them are live, the oldest: failures
+ * under other names cannot wipe an address's count.
+ */
 static struct throttle_slot *
 throttle_slot(struct auth_throttle *t, uint64_t k, time_t now, int create)
 {
-	struct throttle_slot *s = &t->slots[k % THROTTLE_SLOTS];
+	struct throttle_slot *s, *pick = NULL;
+	int pick_free = 0;
+	size_t i;
 
-	if (s->key == k && now - s->since < THROTTLE_WINDOW)
-		return s;
+	for (i = 0; i < THROTTLE_PROBE; i++) {
+		s = &t->slots[(k + i) % THROTTLE_SLOTS];
+		if (s->key == k) {
+			if (now - s->since < THROTTLE_WINDOW)
+				return s;
+			pick = s;	/* its own expired slot */
+			pick_free = 1;
+			break;
+		}
+		if (s->key == 0 || now - s->since >= THROTTLE_WINDOW) {
+			if (!pick_free) {
+				pick = s;
+				pick_free = 1;
+			}
+		} else if (!pick_free && (pick == NULL ||
+		    s->since < pick->since)) {
+			pick = s;
+		}
+	}
 	if (!create)
 		return NULL;
-	/* A collision evicts the older entry: the table stays bounded. */
-	s->key = k;
-	s->fails = 0;
-	s->since = now;
-	return s;
+	pick->key = k;
+	pick->fails = 0;
+	pick->since = now;
+	return pick;
 }
 
 unsigned
