@@ -1127,6 +1127,24 @@ adm_end(struct store *st, sqlite3_stmt *s)
 	pthread_mutex_unlock(&st->adm_mtx);
 }
 
+/*
+ * Steps a one-row lookup.  Returns 1 with the row ready to read (the
+ * caller reads it, then calls adm_end), or 0 (no row) or -1 (an error),
+ * the statement already ended.
+ */
+static int
+adm_row(struct store *st, sqlite3_stmt *s)
+{
+	int rc = sqlite3_step(s);
+
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc != SQLITE_DONE)
+		log_warnx("store: %s", sqlite3_errmsg(st->adm));
+	adm_end(st, s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
 /* Steps a statement that returns no rows; the count of changed rows or -1. */
 static int
 adm_exec(struct store *st, sqlite3_stmt *s)
@@ -1184,16 +1202,13 @@ store_user_find(struct store *st, const char *name, char *role,
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		copy_col(s, 0, role, rolelen);
-		copy_col(s, 1, pwhash, pwlen);
-		rc = 1;
-	} else {
-		rc = rc == SQLITE_DONE ? 0 : -1;
-	}
+	rc = adm_row(st, s);
+	if (rc != 1)
+		return rc;
+	copy_col(s, 0, role, rolelen);
+	copy_col(s, 1, pwhash, pwlen);
 	adm_end(st, s);
-	return rc;
+	return 1;
 }
 
 int
@@ -1302,16 +1317,13 @@ store_apikey_find(struct store *st, const unsigned char *hash, size_t hashlen,
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_blob(s, 1, hash, (int)hashlen, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		copy_col(s, 0, name, namelen);
-		copy_col(s, 1, role, rolelen);
-		rc = 1;
-	} else {
-		rc = rc == SQLITE_DONE ? 0 : -1;
-	}
+	rc = adm_row(st, s);
+	if (rc != 1)
+		return rc;
+	copy_col(s, 0, name, namelen);
+	copy_col(s, 1, role, rolelen);
 	adm_end(st, s);
-	return rc;
+	return 1;
 }
 
 int
@@ -1362,19 +1374,16 @@ store_session_find(struct store *st, const unsigned char *hash,
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_blob(s, 1, hash, (int)hashlen, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		copy_col(s, 0, out->user, sizeof(out->user));
-		copy_col(s, 1, out->role, sizeof(out->role));
-		copy_col(s, 2, out->csrf, sizeof(out->csrf));
-		out->created = sqlite3_column_int64(s, 3);
-		out->seen = sqlite3_column_int64(s, 4);
-		rc = 1;
-	} else {
-		rc = rc == SQLITE_DONE ? 0 : -1;
-	}
+	rc = adm_row(st, s);
+	if (rc != 1)
+		return rc;
+	copy_col(s, 0, out->user, sizeof(out->user));
+	copy_col(s, 1, out->role, sizeof(out->role));
+	copy_col(s, 2, out->csrf, sizeof(out->csrf));
+	out->created = sqlite3_column_int64(s, 3);
+	out->seen = sqlite3_column_int64(s, 4);
 	adm_end(st, s);
-	return rc;
+	return 1;
 }
 
 int
@@ -1621,10 +1630,11 @@ store_yousaid_list(struct store *st, void (*fn)(const char *const *, void *),
 static int
 adm_exists(struct store *st, sqlite3_stmt *s)
 {
-	int rc = sqlite3_step(s);
+	int rc = adm_row(st, s);
 
-	adm_end(st, s);
-	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+	if (rc == 1)
+		adm_end(st, s);
+	return rc;
 }
 
 int
@@ -1774,23 +1784,20 @@ store_invite_by_token(struct store *st, const unsigned char *token_hash,
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_blob(s, 1, token_hash, STORE_TOKEN_HASH, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		out->id = sqlite3_column_int64(s, 0);
-		copy_col(s, 1, out->survey, sizeof(out->survey));
-		copy_col(s, 2, out->location, sizeof(out->location));
-		copy_col(s, 3, out->lang, sizeof(out->lang));
-		copy_col(s, 4, out->state, sizeof(out->state));
-		out->expires = sqlite3_column_int64(s, 5);
-		if (sqlite3_column_bytes(s, 6) == STORE_PHONE_HASH)
-			memcpy(out->phone_hash, sqlite3_column_blob(s, 6),
-			    STORE_PHONE_HASH);
-		rc = 1;
-	} else {
-		rc = rc == SQLITE_DONE ? 0 : -1;
-	}
+	rc = adm_row(st, s);
+	if (rc != 1)
+		return rc;
+	out->id = sqlite3_column_int64(s, 0);
+	copy_col(s, 1, out->survey, sizeof(out->survey));
+	copy_col(s, 2, out->location, sizeof(out->location));
+	copy_col(s, 3, out->lang, sizeof(out->lang));
+	copy_col(s, 4, out->state, sizeof(out->state));
+	out->expires = sqlite3_column_int64(s, 5);
+	if (sqlite3_column_bytes(s, 6) == STORE_PHONE_HASH)
+		memcpy(out->phone_hash, sqlite3_column_blob(s, 6),
+		    STORE_PHONE_HASH);
 	adm_end(st, s);
-	return rc;
+	return 1;
 }
 
 int
@@ -1803,16 +1810,13 @@ store_invite_by_ref(struct store *st, const char *ref, long long *id,
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_text(s, 1, ref, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		*id = sqlite3_column_int64(s, 0);
-		copy_col(s, 1, state, statelen);
-		rc = 1;
-	} else {
-		rc = rc == SQLITE_DONE ? 0 : -1;
-	}
+	rc = adm_row(st, s);
+	if (rc != 1)
+		return rc;
+	*id = sqlite3_column_int64(s, 0);
+	copy_col(s, 1, state, statelen);
 	adm_end(st, s);
-	return rc;
+	return 1;
 }
 
 int
