@@ -66,7 +66,7 @@ build() {
 	newest_h=$(ls -t include/*.h | head -n 1)
 	objs=""
 	changed=0
-	for src in server/*.c; do
+	for src in server/*/*.c; do
 		m=$(basename "$src" .c)
 		[ "$m" = main ] && continue
 		o=$OUT/obj/$m.o
