@@ -1,0 +1,298 @@
+/*
+ * cmd_data.c — klankbord surveys check, backup, qr, stats and invite.
+ */
+#include <errno.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <sodium.h>
+
+#include <termios.h>
+
+#include "app.h"
+#include "auth.h"
+#include "config.h"
+#include "dashboard.h"
+#include "http.h"
+#include "link.h"
+#include "log.h"
+#include "report.h"
+#include "response.h"
+#include "store.h"
+#include "survey.h"
+#include "util.h"
+#include "cli.h"
+
+int
+cmd_surveys(int argc, char **argv)
+{
+	struct config *c = NULL;
+	struct survey_set *set = NULL;
+	const char *dir;
+	int rc;
+
+	rc = cli_start(CMD_SURVEYS, "klankbord surveys check [DIR]",
+	    1, 2, argc, argv, &c);
+	if (c == NULL)
+		return rc;
+	if (config_argc(c) < 1 || strcmp(config_argv(c, 0), "check") != 0 ||
+	    config_argc(c) > 2) {
+		fprintf(stderr, "usage: klankbord surveys check [DIR]\n");
+		config_free(c);
+		return 2;
+	}
+	dir = config_argc(c) == 2 ? config_argv(c, 1) :
+	    config_get(c, "surveys");
+	if (load_surveys(dir, &set) == -1) {
+		config_free(c);
+		return 1;
+	}
+	printf("%s: %zu surveys ok\n", dir, survey_set_count(set));
+	survey_set_free(set);
+	config_free(c);
+	return 0;
+}
+
+int
+cmd_backup(int argc, char **argv)
+{
+	struct config *c = NULL;
+	char err[1024];
+	int rc;
+
+	rc = cli_start(CMD_BACKUP, "klankbord backup [--db FILE] DEST",
+	    1, 1, argc, argv, &c);
+	if (c == NULL)
+		return rc;
+	if (store_backup(config_get(c, "db"), config_argv(c, 0), err,
+	    sizeof(err)) == -1) {
+		fprintf(stderr, "klankbord: backup: %s\n", err);
+		config_free(c);
+		return 1;
+	}
+	printf("backup written to %s\n", config_argv(c, 0));
+	config_free(c);
+	return 0;
+}
+
+int
+cmd_qr(int argc, char **argv)
+{
+	static const char synopsis[] = "klankbord qr --survey ID --location LOC"
+	    " [--lang xx] [--format svg|png] [--size N] [--poster] [-o FILE]";
+	struct config *c = NULL;
+	struct survey_set *set = NULL;
+	struct link_request req;
+	const char *fmt, *path, *ctype;
+	char *data = NULL, err[512];
+	long long size;
+	size_t len;
+	FILE *fp;
+	int rc, status = 2;
+
+	rc = cli_start(CMD_QR, synopsis, 0, 0, argc, argv, &c);
+	if (c == NULL)
+		return rc;
+	memset(&req, 0, sizeof(req));
+	req.survey = config_get(c, "survey");
+	req.location = config_get(c, "location");
+	req.lang = config_get(c, "lang");
+	fmt = config_get(c, "format");
+	if (config_argc(c) != 0 || req.survey == NULL || req.location == NULL) {
+		fprintf(stderr, "usage: %s\n", synopsis);
+		goto out;
+	}
+	if (strcmp(fmt, "svg") == 0) {
+		req.format = config_get(c, "poster") ? LINK_POSTER_SVG :
+		    LINK_SVG;
+	} else if (strcmp(fmt, "png") == 0 && !config_get(c, "poster")) {
+		req.format = LINK_PNG;
+	} else {
+		fprintf(stderr, "klankbord: --format is svg or png (a poster "
+		    "is svg)\n");
+		goto out;
+	}
+	if (num_parse(config_get(c, "size"), 100, 4000, &size) == -1) {
+		fprintf(stderr, "klankbord: --size is 100 to 4000 pixels\n");
+		goto out;
+	}
+	req.size = (unsigned)size;
+	status = 1;
+	if (load_surveys(config_get(c, "surveys"), &set) == -1)
+		goto out;
+	rc = link_render(set, config_get(c, "base-url"), &req, &data, &len,
+	    &ctype, err, sizeof(err));
+	if (rc != 0) {
+		fprintf(stderr, "klankbord: %s\n", err);
+		goto out;
+	}
+	path = config_get(c, "output");
+	fp = path ? fopen(path, "wb") : stdout;
+	if (fp == NULL) {
+		fprintf(stderr, "klankbord: %s: %s\n", path, strerror(errno));
+		goto out;
+	}
+	rc = fwrite(data, 1, len, fp) == len ? 0 : -1;
+	if (path != NULL) {
+		if (fclose(fp) != 0)
+			rc = -1;
+	} else if (fflush(fp) != 0) {
+		rc = -1;
+	}
+	if (rc == -1) {
+		fprintf(stderr, "klankbord: %s: write error\n",
+		    path ? path : "standard output");
+		goto out;
+	}
+	status = 0;
+out:
+	free(data);
+	survey_set_free(set);
+	config_free(c);
+	return status;
+}
+
+int
+cmd_stats(int argc, char **argv)
+{
+	static const char synopsis[] = "klankbord stats --survey ID "
+	    "[--by none|location|channel] [--interval month|quarter] "
+	    "[--from YYYY-MM] [--to YYYY-MM] [--stats-format text|json|csv]";
+	struct config *c = NULL;
+	struct survey_set *set = NULL;
+	struct store *st = NULL;
+	struct report *rep = NULL;
+	struct report_query q;
+	const char *by, *iv, *fmt;
+	char err[512], *out = NULL;
+	long long k;
+	size_t len = 0;
+	int rc, status = 2;
+
+	rc = cli_start(CMD_STATS, synopsis, 0, 0, argc, argv, &c);
+	if (c == NULL)
+		return rc;
+	memset(&q, 0, sizeof(q));
+	q.survey = config_get(c, "survey");
+	q.from = config_get(c, "from");
+	q.to = config_get(c, "to");
+	by = config_get(c, "by");
+	iv = config_get(c, "interval");
+	fmt = config_get(c, "stats-format");
+	if (q.survey == NULL || config_argc(c) != 0) {
+		fprintf(stderr, "usage: %s\n", synopsis);
+		goto out;
+	}
+	if (report_by_parse(by) < 0) {
+		fprintf(stderr, "klankbord: --by is none, location or "
+		    "channel\n");
+		goto out;
+	}
+	q.by = (enum report_by)report_by_parse(by);
+	q.quarter = report_interval_parse(iv);
+	if (q.quarter < 0) {
+		fprintf(stderr, "klankbord: --interval is month or quarter\n");
+		goto out;
+	}
+	if (num_parse(config_get(c, "anonymity-k"), 3, 1000, &k) == -1) {
+		fprintf(stderr, "klankbord: --anonymity-k is at least 3\n");
+		goto out;
+	}
+	q.k = k;
+	if (strcmp(fmt, "text") != 0 && strcmp(fmt, "json") != 0 &&
+	    strcmp(fmt, "csv") != 0) {
+		fprintf(stderr, "klankbord: --stats-format is text, json or "
+		    "csv\n");
+		goto out;
+	}
+	status = 1;
+	if (load_surveys(config_get(c, "surveys"), &set) == -1 ||
+	    open_store(c, &st) == -1 || register_surveys(st, set) == -1 ||
+	    check_rollups(st, set) == -1)
+		goto out;
+	rc = report_build(st, set, &q, &rep, err, sizeof(err));
+	if (rc != 0) {
+		fprintf(stderr, "klankbord: %s\n", err);
+		goto out;
+	}
+	if (strcmp(fmt, "json") == 0) {
+		json_t *j = report_json(rep);
+
+		out = json_dumps(j, JSON_INDENT(2));
+		json_decref(j);
+		len = out ? strlen(out) : 0;
+	} else if (strcmp(fmt, "csv") == 0) {
+		out = report_csv(rep, 0, &len);
+	} else {
+		out = report_text(rep, &len);
+	}
+	if (out == NULL || fwrite(out, 1, len, stdout) != len) {
+		fprintf(stderr, "klankbord: could not write the table\n");
+		goto out;
+	}
+	status = 0;
+out:
+	free(out);
+	report_free(rep);
+	store_close(st);
+	survey_set_free(set);
+	config_free(c);
+	return status;
+}
+
+int
+cmd_invite(int argc, char **argv)
+{
+	static const char synopsis[] = "klankbord invite --survey ID "
+	    "--location LOC --phone NUMBER [--lang nl]";
+	struct config *c = NULL;
+	struct survey_set *set = NULL;
+	struct app app;
+	struct invite_request req;
+	const char *field;
+	char id[17], err[512];
+	int rc, status = 2;
+
+	rc = cli_start(CMD_INVITE, synopsis, 0, 0, argc, argv, &c);
+	if (c == NULL)
+		return rc;
+	memset(&app, 0, sizeof(app));
+	memset(&req, 0, sizeof(req));
+	req.survey = config_get(c, "survey");
+	req.location = config_get(c, "location");
+	req.phone = config_get(c, "phone");
+	req.lang = config_get(c, "lang");
+	if (config_argc(c) != 0 || req.survey == NULL || req.location == NULL ||
+	    req.phone == NULL) {
+		fprintf(stderr, "usage: %s\n", synopsis);
+		goto out;
+	}
+	status = 1;
+	if (load_surveys(config_get(c, "surveys"), &set) == -1 ||
+	    open_store(c, &app.store) == -1 ||
+	    sms_options(c, &app) == -1)
+		goto out;
+	rc = invite_create(app.store, set, &app.keys, &app.smscfg, &req,
+	    time(NULL), id, &field, err, sizeof(err));
+	if (rc != 202) {
+		fprintf(stderr, "klankbord: %s%s%s\n", field ? field : "",
+		    field ? ": " : "", err);
+		goto out;
+	}
+	(void)store_audit_add(app.store, "cli", "invitation", req.survey);
+	printf("invitation %s queued; the running server sends it%s\n", id,
+	    app.smscfg.provider == SMS_NONE ? " once --sms-provider is set" :
+	    "");
+	status = 0;
+out:
+	sodium_memzero(&app.keys, sizeof(app.keys));
+	store_close(app.store);
+	survey_set_free(set);
+	config_free(c);
+	return status;
+}
