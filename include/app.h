@@ -25,6 +25,8 @@ struct app {
 	const char		*db_path;
 	unsigned		 idle_seconds;
 	unsigned		 anonymity_k;
+	int			 publish_lag_days;
+	int			 release_minute;	/* after midnight */
 	struct sms_config	 smscfg;
 	struct sms		*sms;		/* NULL: SMS is off */
 	struct invite_keys	 keys;

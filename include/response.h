@@ -30,6 +30,16 @@ int	 response_prepare(const struct survey_set *set, const char *body,
 void	 response_clear(struct store_response *r);
 
 /*
+ * Validates one line of `klankbord import`: a response in the shape of
+ * POST /api/responses plus its "week" ("2022-W05"), checked and redacted
+ * exactly like a live one (an SMS answer needs no token).  Returns 0 with
+ * out filled (release with response_clear), or -1 with e filled.
+ */
+int	 response_prepare_import(const struct survey_set *set,
+	    const char *line, size_t len, struct store_response *out,
+	    struct response_error *e) __attribute__((warn_unused_result));
+
+/*
  * Fills the rollup fields of a stored row (survey, version, week and the
  * answers JSON set) for a rebuild.  -1 when its survey version is unknown
  * or the answers unreadable.  The caller frees r->tallies.

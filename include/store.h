@@ -95,6 +95,17 @@ void	 store_submit(struct store *st, struct store_job *job);
 /* Responses committed and writer transactions since start, for /metrics. */
 void	 store_counters(struct store *st, unsigned long long *rows,
 	    unsigned long long *commits);
+/*
+ * 0 once the database file was deleted or replaced under the server (the
+ * writer then refuses every job), else 1.
+ */
+int	 store_healthy(struct store *st);
+/*
+ * Asks the checkpointer to truncate the write-ahead log within about a
+ * quarter second, so that what was just erased leaves the -wal file too.
+ * Many calls close together cost one checkpoint.
+ */
+void	 store_erase_soon(struct store *st);
 /* Jobs queued and not yet done. */
 size_t	 store_pending(struct store *st);
 
@@ -104,6 +115,31 @@ size_t	 store_pending(struct store *st);
  */
 int	 store_backup(const char *src, const char *dest, char *err,
 	    size_t errlen) __attribute__((warn_unused_result));
+
+/*
+ * The release: moves every intake row into responses in a random order
+ * (with the released rows of the same weeks, so nothing in the file tells
+ * one day from the next), adds the new ones to the summaries through fn
+ * (which fills a row's rollup fields, as for store_rollup_rebuild), deletes
+ * the intake with its pages zeroed and truncates the write-ahead log.
+ * Safe while serve runs, from any process.  Returns 0 with *moved, or -1
+ * with err filled and nothing changed.
+ */
+int	 store_release(struct store *st,
+	    int (*fn)(struct store_response *r, void *arg), void *arg,
+	    long long *moved, char *err, size_t errlen)
+	    __attribute__((warn_unused_result));
+/*
+ * Stores already validated responses (rollup fields filled) as released,
+ * in a random order, all in one transaction: 0 with *stored (repeats of a
+ * stored submission are skipped), or -1 with err and nothing stored.
+ * Borrows r.
+ */
+int	 store_import(struct store *st, struct store_response *r, size_t n,
+	    long long *stored, char *err, size_t errlen)
+	    __attribute__((warn_unused_result));
+/* Rows waiting in the intake, or -1. */
+long long store_intake_count(struct store *st);
 
 /*
  * Rollups.  store_rollup_check returns 1 when the rollups count every

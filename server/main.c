@@ -28,6 +28,10 @@ usage(FILE *fp)
 	    "  qr --survey ID --location LOC [--format svg|png] [-o FILE]\n"
 	    "  stats --survey ID [--by location] [--interval month]\n"
 	    "  invite --survey ID --location LOC --phone NUMBER [--lang nl]\n"
+	    "  import FILE      earlier responses, JSON lines with their "
+	    "\"week\"\n"
+	    "  release          move the intake into the released responses "
+	    "now\n"
 	    "  version          print the version\n\n"
 	    "Run 'klankbord COMMAND --help' for the options of a command.\n");
 }
@@ -57,6 +61,10 @@ main(int argc, char **argv)
 		return cmd_stats(argc - 2, argv + 2);
 	if (strcmp(argv[1], "qr") == 0)
 		return cmd_qr(argc - 2, argv + 2);
+	if (strcmp(argv[1], "release") == 0)
+		return cmd_release(argc - 2, argv + 2);
+	if (strcmp(argv[1], "import") == 0)
+		return cmd_import(argc - 2, argv + 2);
 	if (strcmp(argv[1], "user") == 0)
 		return cmd_user(argc - 2, argv + 2);
 	if (strcmp(argv[1], "apikey") == 0)

@@ -19,10 +19,13 @@
 #define CMD_QR		0x20u
 #define CMD_STATS	0x40u
 #define CMD_INVITE	0x80u
+#define CMD_RELEASE	0x100u
+#define CMD_IMPORT	0x200u
 #define CMD_ALL		0xffffu
 /* Commands that touch the database or the surveys share these options. */
 #define CMD_DATA	(CMD_SERVE | CMD_BACKUP | CMD_USER | CMD_APIKEY | \
-			 CMD_QR | CMD_STATS | CMD_INVITE)
+			 CMD_QR | CMD_STATS | CMD_INVITE | \
+			 CMD_RELEASE | CMD_IMPORT)
 #define CMD_SMS		(CMD_SERVE | CMD_INVITE)
 
 #define KB_VERSION	"0.1.0"
@@ -74,5 +77,9 @@ int	cmd_apikey(int argc, char **argv);
 int	cmd_qr(int argc, char **argv);
 int	cmd_stats(int argc, char **argv);
 int	cmd_invite(int argc, char **argv);
+int	cmd_release(int argc, char **argv);
+int	cmd_import(int argc, char **argv);
+/* fills a row's rollup fields; the callback of store_release */
+int	rebuild_cb(struct store_response *r, void *arg);
 
 #endif

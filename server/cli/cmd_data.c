@@ -296,3 +296,134 @@ out:
 	config_free(c);
 	return status;
 }
+
+int
+cmd_release(int argc, char **argv)
+{
+	struct config *c = NULL;
+	struct survey_set *set = NULL;
+	struct store *st = NULL;
+	char err[1024];
+	long long moved;
+	int rc;
+
+	rc = cli_start(CMD_RELEASE, "klankbord release [--db FILE] "
+	    "[--surveys DIR]", 0, 0, argc, argv, &c);
+	if (c == NULL)
+		return rc;
+	rc = 1;
+	if (load_surveys(config_get(c, "surveys"), &set) == -1 ||
+	    open_store(c, &st) == -1)
+		goto out;
+	if (store_release(st, rebuild_cb, set, &moved, err,
+	    sizeof(err)) == -1) {
+		fprintf(stderr, "klankbord: release: %s\n", err);
+		goto out;
+	}
+	printf("%lld responses released\n", moved);
+	rc = 0;
+out:
+	store_close(st);
+	survey_set_free(set);
+	config_free(c);
+	return rc;
+}
+
+/*
+ * Reads FILE's JSON lines into rows, every one validated and redacted like
+ * a live response.  Returns 0, or -1 after printing FILE:LINE: field: what
+ * is wrong for every bad line.
+ */
+static int
+import_read(const char *path, const struct survey_set *set,
+    struct store_response **rows, size_t *n)
+{
+	FILE *fp;
+	char *line = NULL;
+	size_t cap = 0, rcap = 0;
+	ssize_t len;
+	long lineno = 0;
+	int bad = 0;
+
+	*rows = NULL;
+	*n = 0;
+	fp = fopen(path, "r");
+	if (fp == NULL) {
+		fprintf(stderr, "klankbord: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	while ((len = getline(&line, &cap, fp)) != -1) {
+		struct response_error e;
+		struct store_response r;
+
+		lineno++;
+		while (len > 0 && (line[len - 1] == '\n' ||
+		    line[len - 1] == '\r'))
+			line[--len] = '\0';
+		if (len == 0)
+			continue;
+		memset(&e, 0, sizeof(e));
+		if (response_prepare_import(set, line, (size_t)len, &r,
+		    &e) == -1) {
+			fprintf(stderr, "%s:%ld: %s%s%s\n", path, lineno,
+			    e.field, e.field[0] ? ": " : "", e.message);
+			bad = 1;
+			continue;
+		}
+		if (*n == rcap) {
+			rcap = rcap ? rcap * 2 : 1024;
+			*rows = xrealloc(*rows, rcap * sizeof(**rows));
+		}
+		(*rows)[(*n)++] = r;
+	}
+	if (ferror(fp)) {
+		fprintf(stderr, "klankbord: %s: %s\n", path, strerror(errno));
+		bad = 1;
+	}
+	fclose(fp);
+	free(line);
+	return bad ? -1 : 0;
+}
+
+int
+cmd_import(int argc, char **argv)
+{
+	struct config *c = NULL;
+	struct survey_set *set = NULL;
+	struct store *st = NULL;
+	struct store_response *rows = NULL;
+	size_t n = 0, i;
+	char err[1024];
+	long long stored;
+	int rc;
+
+	rc = cli_start(CMD_IMPORT, "klankbord import [--db FILE] "
+	    "[--surveys DIR] FILE", 1, 1, argc, argv, &c);
+	if (c == NULL)
+		return rc;
+	rc = 1;
+	if (load_surveys(config_get(c, "surveys"), &set) == -1)
+		goto out;
+	if (import_read(config_argv(c, 0), set, &rows, &n) == -1) {
+		fprintf(stderr, "klankbord: import: nothing stored\n");
+		goto out;
+	}
+	if (open_store(c, &st) == -1 || register_surveys(st, set) == -1)
+		goto out;
+	if (store_import(st, rows, n, &stored, err, sizeof(err)) == -1) {
+		fprintf(stderr, "klankbord: import: %s; nothing stored\n",
+		    err);
+		goto out;
+	}
+	printf("%lld responses imported and released (%zu lines, %lld "
+	    "already stored)\n", stored, n, (long long)n - stored);
+	rc = 0;
+out:
+	for (i = 0; i < n; i++)
+		response_clear(&rows[i]);
+	free(rows);
+	store_close(st);
+	survey_set_free(set);
+	config_free(c);
+	return rc;
+}

@@ -26,6 +26,7 @@
 #include "response.h"
 #include "store.h"
 #include "survey.h"
+#include "publish.h"
 #include "util.h"
 #include "cli.h"
 
@@ -83,7 +84,30 @@ serve_options(struct config *c, struct http_options *ho, struct app *app)
 	ho->per_address = (unsigned)n;
 	ho->tls_cert = config_get(c, "tls-cert");
 	ho->tls_key = config_get(c, "tls-key");
-	ho->threads = 2;
+	if (config_get(c, "threads") != NULL) {
+		if (num_opt(c, "threads", 1, 256, &n) == -1)
+			return -1;
+		ho->threads = (unsigned)n;
+	} else {
+		n = sysconf(_SC_NPROCESSORS_ONLN);
+		ho->threads = n < 1 ? 1 : n > 64 ? 64 : (unsigned)n;
+	}
+	if (num_opt(c, "publish-lag-days", 0, 31, &n) == -1)
+		return -1;
+	app->publish_lag_days = (int)n;
+	{
+		const char *at = config_get(c, "release-at");
+		unsigned hh, mm;
+		char tail;
+
+		if (strlen(at) != 5 || sscanf(at, "%2u:%2u%c", &hh, &mm,
+		    &tail) != 2 || hh > 23 || mm > 59) {
+			log_warnx("--release-at must be a time HH:MM, e.g. "
+			    "03:00");
+			return -1;
+		}
+		app->release_minute = (int)(hh * 60 + mm);
+	}
 	if (num_parse(config_get(c, "anonymity-k"), 3, 1000, &n) == -1) {
 		log_warnx("--anonymity-k must be a number of at least 3");
 		return -1;
@@ -112,6 +136,7 @@ cmd_serve(int argc, char **argv)
 	struct app app;
 	struct http_options ho;
 	struct http *h = NULL;
+	struct publish *pub = NULL;
 	sigset_t sigs;
 	char err[1024];
 	int rc, sig, status = 1;
@@ -156,6 +181,11 @@ cmd_serve(int argc, char **argv)
 		log_warnx("%s", err);
 		goto out;
 	}
+	if (publish_start(app.store, app.surveys, app.release_minute, NULL,
+	    NULL, &pub, err, sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		goto out;
+	}
 	if (app.smscfg.provider != SMS_NONE && sms_start(&app.smscfg,
 	    app.store, &app.keys, &app.sms, err, sizeof(err)) == -1) {
 		log_warnx("%s", err);
@@ -190,6 +220,7 @@ cmd_serve(int argc, char **argv)
 out:
 	http_stop(h, SHUTDOWN_WAIT_MS);
 	sms_stop(app.sms);
+	publish_stop(pub);
 	store_close(app.store);
 	if (status == 0)
 		log_info("stopped; everything acknowledged is on disk");

@@ -100,6 +100,12 @@ const struct config_opt cli_options[] = {
 	    "hold, 0: no limit (keep 0 behind a reverse proxy)", CMD_SERVE },
 	{ "trusted-proxy", 0, NULL, "take the client address from "
 	    "X-Forwarded-For when the peer is this address", CMD_SERVE },
+	{ "threads", 0, NULL, "HTTP worker threads (default: the number of "
+	    "cores)", CMD_SERVE },
+	{ "publish-lag-days", 0, "1", "days after a period closes before its "
+	    "figures are shown", CMD_SERVE | CMD_STATS },
+	{ "release-at", 0, "03:00", "daily time at which the intake is "
+	    "released into the counted responses", CMD_SERVE },
 	{ "tls-cert", 0, NULL, "PEM certificate for HTTPS", CMD_SERVE },
 	{ "tls-key", 0, NULL, "PEM private key for HTTPS", CMD_SERVE },
 };
@@ -224,7 +230,7 @@ archive_cb(const char *id, long long version, const char *def, void *arg)
 	return 0;
 }
 
-static int
+int
 rebuild_cb(struct store_response *r, void *arg)
 {
 	return response_rollup_row(arg, r);

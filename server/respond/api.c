@@ -15,7 +15,11 @@
 int
 api_healthz(struct app *app, struct http_request *r)
 {
-	(void)app;
+	if (!store_healthy(app->store)) {
+		http_reply_data(r, "text/plain; charset=utf-8",
+		    "database file gone", 18, 0);
+		return 503;
+	}
 	http_reply_data(r, "text/plain; charset=utf-8", "ok", 2, 0);
 	return 200;
 }

@@ -338,3 +338,51 @@ response_clear(struct store_response *r)
 	r->tallies = NULL;
 	r->ntallies = 0;
 }
+
+int
+response_prepare_import(const struct survey_set *set, const char *line,
+    size_t len, struct store_response *out, struct response_error *e)
+{
+	json_error_t jerr;
+	json_t *j = NULL, *w;
+	char week[9], month[8], *body = NULL;
+	int sms_no_token, rc = -1;
+
+	j = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!json_is_object(j)) {
+		fail(e, 400, "bad_json", NULL, "not a JSON object: %s",
+		    j == NULL ? jerr.text : "another JSON value");
+		goto out;
+	}
+	w = json_object_get(j, "week");
+	if (!json_is_string(w) || strlen(json_string_value(w)) != 8 ||
+	    stats_month_of_week(json_string_value(w), month) == -1) {
+		fail(e, 422, "invalid", "week", "'week' must be an ISO week "
+		    "such as \"2022-W05\"");
+		goto out;
+	}
+	snprintf(week, sizeof(week), "%s", json_string_value(w));
+	json_object_del(j, "week");
+	/* Earlier SMS answers came without a token: they use none here. */
+	sms_no_token = json_is_string(json_object_get(j, "channel")) &&
+	    strcmp(json_string_value(json_object_get(j, "channel")),
+	    "sms") == 0 && json_object_get(j, "token") == NULL;
+	if (sms_no_token)
+		json_object_set_new(j, "token", json_string("importedwithouttoken"));
+	body = json_dumps(j, JSON_COMPACT);
+	if (body == NULL) {
+		fail(e, 500, "internal", NULL, "out of memory");
+		goto out;
+	}
+	if (response_prepare(set, body, strlen(body), time(NULL), out,
+	    e) == -1)
+		goto out;
+	out->has_token = 0;
+	snprintf(out->week, sizeof(out->week), "%s", week);
+	snprintf(out->month, sizeof(out->month), "%s", month);
+	rc = 0;
+out:
+	free(body);
+	json_decref(j);
+	return rc;
+}

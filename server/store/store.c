@@ -4,6 +4,8 @@
  * Each family of tables has its own file beside this one (store_*.c).
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <sqlite3.h>
@@ -19,6 +21,9 @@
 #include "util.h"
 
 #define STORE_BATCH_MAX		4096
+/* The -wal file: checkpoint beside the writer above LOW, force below HIGH. */
+#define STORE_WAL_LOW		(4LL << 20)
+#define STORE_WAL_HIGH		(40LL << 20)
 
 
 /*
@@ -26,9 +31,10 @@
  * how many have run.  Never edit an entry that has shipped: add one.
  *
  * responses has no column that could identify a respondent: no address,
- * agent, cookie, phone, token, day or time; its id is random, so rows do
- * not reveal the order of arrival.  submission is a hash of the client's
- * random submission id, for idempotent retries.
+ * agent, cookie, phone, token, day or time; rows reach it only through a
+ * release, in random order, so neither ids nor pages follow arrival.
+ * submission is a hash of the client's random submission id, for
+ * idempotent retries.
  */
 static const char *const migrations[] = {
 	/* 1 */
@@ -122,6 +128,35 @@ static const char *const migrations[] = {
 	"CREATE INDEX invitations_phone ON invitations (phone_hash, survey);"
 	"CREATE INDEX invitations_provider ON invitations (provider_id);"
 	"CREATE TABLE optouts (phone_hash BLOB PRIMARY KEY) WITHOUT ROWID;",
+	/*
+	 * 5: the intake and the release.  A response is acknowledged once
+	 * it is in intake, an append-only table keyed by rowid (one page
+	 * per commit); a release moves the intake into responses in random
+	 * order and deletes it.  The responses already stored are moved once
+	 * into the new layout in random order: their rowids no longer follow
+	 * arrival, and hidden comments are kept by response rowid.
+	 */
+	"CREATE TABLE intake ("
+	"  survey TEXT NOT NULL, version INTEGER NOT NULL,"
+	"  channel TEXT NOT NULL, location TEXT NOT NULL,"
+	"  lang TEXT NOT NULL, week TEXT NOT NULL, answers TEXT NOT NULL,"
+	"  submission BLOB NOT NULL);"
+	"CREATE TABLE responses_new ("
+	"  id INTEGER PRIMARY KEY,"
+	"  survey TEXT NOT NULL, version INTEGER NOT NULL,"
+	"  channel TEXT NOT NULL, location TEXT NOT NULL,"
+	"  lang TEXT NOT NULL, week TEXT NOT NULL, answers TEXT NOT NULL,"
+	"  submission BLOB NOT NULL UNIQUE);"
+	"INSERT INTO responses_new (survey, version, channel, location, lang,"
+	"  week, answers, submission) SELECT survey, version, channel,"
+	"  location, lang, week, answers, submission FROM responses"
+	"  ORDER BY random();"
+	"DROP TABLE responses;"
+	"ALTER TABLE responses_new RENAME TO responses;"
+	"CREATE INDEX responses_survey_week ON responses (survey, week);"
+	"CREATE TABLE hidden_comments ("
+	"  response INTEGER NOT NULL, question TEXT NOT NULL,"
+	"  PRIMARY KEY (response, question)) WITHOUT ROWID;",
 };
 
 static const char sql_sel_version[] =
@@ -220,6 +255,41 @@ fail:
 	return -1;
 }
 
+/*
+ * Creates the database file 0600 before SQLite opens it (SQLite gives the
+ * -wal and -shm files the database's mode), and narrows an existing
+ * file's mode.  URIs (in-memory databases) are left alone.
+ */
+static int
+private_file(const char *path, char *err, size_t errlen)
+{
+	static const char *const tails[] = { "", "-wal", "-shm" };
+	struct stat sb;
+	struct buf b;
+	size_t i;
+	int fd;
+
+	if (strncmp(path, "file:", 5) == 0)
+		return 0;
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd == -1) {
+		snprintf(err, errlen, "%s: cannot open database: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	close(fd);
+	buf_init(&b, 4096);
+	for (i = 0; i < KB_NELEM(tails); i++) {
+		buf_reset(&b);
+		buf_printf(&b, "%s%s", path, tails[i]);
+		if (stat(buf_cstr(&b), &sb) == 0 && S_ISREG(sb.st_mode) &&
+		    (sb.st_mode & 077) != 0 && chmod(buf_cstr(&b), 0600) == -1)
+			log_warn("%s: cannot make it private", buf_cstr(&b));
+	}
+	buf_free(&b);
+	return 0;
+}
+
 int
 store_open(const char *path, struct store **out, char *err, size_t errlen)
 {
@@ -246,7 +316,11 @@ store_open(const char *path, struct store **out, char *err, size_t errlen)
 	}
 	path = st->path;
 	pthread_mutex_init(&st->mtx, NULL);
+	pthread_mutex_init(&st->subs_mtx, NULL);
 	pthread_cond_init(&st->cond, NULL);
+	pthread_cond_init(&st->ckpt_cond, NULL);
+	if (private_file(path, err, errlen) == -1)
+		goto fail;
 	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI,
 	    NULL) != SQLITE_OK) {
@@ -268,6 +342,7 @@ store_open(const char *path, struct store **out, char *err, size_t errlen)
 	 * linger in free pages.
 	 */
 	if (store_exec(st->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+	    " PRAGMA journal_size_limit=8388608;"
 	    " PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON;", err,
 	    errlen) == -1) {
 		char why[256];
@@ -384,11 +459,134 @@ out:
 }
 
 
+/*
+ * 1 when the database file was deleted or replaced under the server:
+ * whatever the writer commits now would not be in the file it opens next,
+ * so from then on nothing is acknowledged (and /healthz fails).
+ */
+static int
+db_gone(struct store *st)
+{
+	int moved = 0;
+
+	if (__atomic_load_n(&st->gone, __ATOMIC_RELAXED))
+		return 1;
+	if (sqlite3_file_control(st->db, "main", SQLITE_FCNTL_HAS_MOVED,
+	    &moved) != SQLITE_OK || !moved)
+		return 0;
+	__atomic_store_n(&st->gone, 1, __ATOMIC_RELAXED);
+	log_warnx("store: %s was deleted or replaced while serving; "
+	    "refusing responses until klankbord is restarted", st->path);
+	return 1;
+}
+
+static void
+fail_batch(struct store_job *batch)
+{
+	struct store_job *j, *next;
+
+	for (j = batch; j != NULL; j = next) {
+		next = j->next;
+		j->next = NULL;
+		j->result = STORE_FAILED;
+		j->done(j, j->arg);
+	}
+}
+
+int
+store_healthy(struct store *st)
+{
+	return !__atomic_load_n(&st->gone, __ATOMIC_RELAXED);
+}
+
+void
+store_erase_soon(struct store *st)
+{
+	pthread_mutex_lock(&st->mtx);
+	st->erase_soon = 1;
+	pthread_cond_broadcast(&st->ckpt_cond);
+	pthread_mutex_unlock(&st->mtx);
+}
+
+/* The write-ahead log's size in bytes (0 when absent). */
+static long long
+wal_size(const struct store *st)
+{
+	struct stat sb;
+	struct buf b;
+	long long n = 0;
+
+	buf_init(&b, 4096);
+	buf_printf(&b, "%s-wal", st->path);
+	if (stat(buf_cstr(&b), &sb) == 0)
+		n = (long long)sb.st_size;
+	buf_free(&b);
+	return n;
+}
+
+/*
+ * The checkpointer: its own connection, beside the writer.  Under load it
+ * copies the log into the database as it goes (PASSIVE), and forces a
+ * restart of the log before it passes STORE_WAL_HIGH; when the writer has
+ * been idle for a second, or an erasure asks for it, it truncates the log
+ * to 0 bytes, so erased data leaves the -wal file too.
+ */
+static void *
+ckpt_main(void *arg)
+{
+	struct store *st = arg;
+	unsigned long long seen = (unsigned long long)-1;
+	int idle = 0;
+
+	pthread_mutex_lock(&st->mtx);
+	while (!st->stopping) {
+		struct timespec ts;
+		unsigned long long commits;
+		long long size;
+		int erase, mode = -1;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 250 * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		if (!st->erase_soon)
+			(void)pthread_cond_timedwait(&st->ckpt_cond, &st->mtx,
+			    &ts);
+		if (st->stopping)
+			break;
+		erase = st->erase_soon;
+		st->erase_soon = 0;
+		pthread_mutex_unlock(&st->mtx);
+		commits = __atomic_load_n(&st->commits, __ATOMIC_RELAXED);
+		idle = commits == seen ? idle + 1 : 0;
+		seen = commits;
+		size = wal_size(st);
+		if (erase || (idle >= 4 && size > 0))
+			mode = SQLITE_CHECKPOINT_TRUNCATE;
+		else if (size > STORE_WAL_HIGH)
+			mode = SQLITE_CHECKPOINT_RESTART;
+		else if (size > STORE_WAL_LOW)
+			mode = SQLITE_CHECKPOINT_PASSIVE;
+		if (mode != -1 && sqlite3_wal_checkpoint_v2(st->ckpt, NULL,
+		    mode, NULL, NULL) != SQLITE_OK && erase) {
+			/* Busy: try the erasure again at the next tick. */
+			pthread_mutex_lock(&st->mtx);
+			st->erase_soon = 1;
+			pthread_mutex_unlock(&st->mtx);
+		}
+		__atomic_fetch_add(&st->checkpoints, mode != -1, __ATOMIC_RELAXED);
+		pthread_mutex_lock(&st->mtx);
+	}
+	pthread_mutex_unlock(&st->mtx);
+	return NULL;
+}
+
 static void *
 writer_main(void *arg)
 {
 	struct store *st = arg;
-	unsigned since_checkpoint = 0;
 
 	pthread_mutex_lock(&st->mtx);
 	for (;;) {
@@ -408,23 +606,13 @@ writer_main(void *arg)
 			st->tail = NULL;
 		last->next = NULL;
 		pthread_mutex_unlock(&st->mtx);
-		results_commit_batch(st, batch);
-		since_checkpoint++;
+		if (db_gone(st))
+			fail_batch(batch);
+		else
+			results_commit_batch(st, batch);
 		pthread_mutex_lock(&st->mtx);
 		st->pending -= n;
 		pthread_cond_broadcast(&st->cond);
-		/*
-		 * Checkpoint when nobody waits (or the log grows long), not
-		 * inside a commit someone is waiting for.
-		 */
-		if ((st->head == NULL && since_checkpoint >= 64) ||
-		    since_checkpoint >= 4096) {
-			pthread_mutex_unlock(&st->mtx);
-			(void)sqlite3_wal_checkpoint_v2(st->db, NULL,
-			    SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-			since_checkpoint = 0;
-			pthread_mutex_lock(&st->mtx);
-		}
 	}
 	pthread_mutex_unlock(&st->mtx);
 	return NULL;
@@ -435,8 +623,20 @@ store_writer_start(struct store *st, char *err, size_t errlen)
 {
 	int e;
 
-	/* The writer checkpoints itself, between batches. */
+	/* The checkpointer does it, on its own connection. */
 	sqlite3_wal_autocheckpoint(st->db, 0);
+	if (sqlite3_open_v2(st->path, &st->ckpt, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: cannot open database: %s", st->path,
+		    st->ckpt ? sqlite3_errmsg(st->ckpt) : "out of memory");
+		return -1;
+	}
+	sqlite3_busy_timeout(st->ckpt, 2000);
+	sqlite3_wal_autocheckpoint(st->ckpt, 0);
+	/* A connection checkpoints only once it has read the database. */
+	if (store_exec(st->ckpt, "PRAGMA journal_mode=WAL;", err,
+	    errlen) == -1)
+		return -1;
 	e = pthread_create(&st->writer, NULL, writer_main, st);
 	if (e != 0) {
 		snprintf(err, errlen, "cannot start the writer thread: %s",
@@ -444,6 +644,13 @@ store_writer_start(struct store *st, char *err, size_t errlen)
 		return -1;
 	}
 	st->writer_running = 1;
+	e = pthread_create(&st->ckpt_thread, NULL, ckpt_main, st);
+	if (e != 0) {
+		snprintf(err, errlen, "cannot start the checkpoint thread: %s",
+		    strerror(e));
+		return -1;
+	}
+	st->ckpt_running = 1;
 	return 0;
 }
 
@@ -492,6 +699,19 @@ store_close(struct store *st)
 		pthread_mutex_unlock(&st->mtx);
 		pthread_join(st->writer, NULL);
 	}
+	if (st->ckpt_running) {
+		pthread_mutex_lock(&st->mtx);
+		st->stopping = 1;
+		pthread_cond_broadcast(&st->ckpt_cond);
+		pthread_mutex_unlock(&st->mtx);
+		pthread_join(st->ckpt_thread, NULL);
+	}
+	if (st->ckpt != NULL) {
+		/* Leave no log behind: erased data goes with it. */
+		(void)sqlite3_wal_checkpoint_v2(st->ckpt, NULL,
+		    SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+		sqlite3_close(st->ckpt);
+	}
 	results_finalize(st);
 	invite_finalize(st);
 	{
@@ -509,7 +729,9 @@ store_close(struct store *st)
 		log_warnx("store: closing %s: %s", st->path,
 		    sqlite3_errmsg(st->db));
 	pthread_mutex_destroy(&st->mtx);
+	pthread_mutex_destroy(&st->subs_mtx);
 	pthread_cond_destroy(&st->cond);
+	pthread_cond_destroy(&st->ckpt_cond);
 	free(st->path);
 	free(st);
 }

@@ -14,6 +14,12 @@
 #define STORE_BUSY_MS		5000
 #define STORE_ADM_MAX		96	/* distinct team statements */
 
+/* A submission hash in the writer's set of intake submissions. */
+struct store_sub {
+	unsigned char	key[STORE_SUBMISSION_BYTES];
+	int		used;
+};
+
 struct store {
 	sqlite3			*db;		/* the writer's, or main's before */
 	sqlite3			*adm;		/* team actions, under adm_mtx */
@@ -21,10 +27,20 @@ struct store {
 	char			*path;
 	sqlite3_stmt		*ins_response;
 	sqlite3_stmt		*sel_submission;
-	sqlite3_stmt		*up_cell;
-	sqlite3_stmt		*up_answer;
 	sqlite3_stmt		*use_token;
 	sqlite3_stmt		*sel_token;
+
+	pthread_mutex_t		 subs_mtx;
+	struct store_sub	*subs;		/* under subs_mtx */
+	size_t			 subs_cap, subs_count;
+
+	sqlite3			*ckpt;		/* the checkpointer's */
+	pthread_t		 ckpt_thread;
+	int			 ckpt_running;
+	pthread_cond_t		 ckpt_cond;	/* with mtx */
+	int			 erase_soon;	/* under mtx */
+	int			 gone;		/* atomic: the file moved */
+	unsigned long long	 checkpoints;	/* atomic */
 
 	pthread_t		 writer;
 	int			 writer_running;
@@ -71,6 +87,8 @@ const char	*col_text(sqlite3_stmt *s, int i);
 
 /* The writer's statements for responses (store_results.c). */
 int	results_prepare(struct store *st);
+/* Reads the intake's submissions into the writer's set. */
+int	results_load_intake(struct store *st);
 void	results_finalize(struct store *st);
 /* Stores a batch of jobs in one transaction and calls each job's done. */
 void	results_commit_batch(struct store *st, struct store_job *batch);

@@ -120,12 +120,31 @@ class Server:
         return self.request("POST", path, body, **kw)
 
     def count(self, where="1=1"):
-        return db_query(self.db, "SELECT count(*) FROM responses WHERE " + where)[0][0]
+        """Acknowledged responses: released ones and those in the intake."""
+        return sum(db_query(self.db, "SELECT count(*) FROM %s WHERE %s" % (t, where))[0][0]
+                   for t in ("responses", "intake"))
+
+    def release(self):
+        """`klankbord release` beside the running server."""
+        rc, out, err = run_tool("release", "--db", self.db, "--surveys", self.surveys)
+        assert rc == 0, err
+        return out
+
+
+# Every acknowledged response: released ones and those in the intake, with
+# the id the server answered (the submission hash's first 8 bytes in hex).
+ACKED_COLS = "survey, version, channel, location, lang, week, answers, submission"
 
 
 def db_query(path, sql, args=()):
     con = sqlite3.connect("file:%s?mode=ro" % path, uri=True, timeout=10)
     try:
+        if " acked" in sql:
+            tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master")}
+            src = " UNION ALL ".join("SELECT %s FROM %s" % (ACKED_COLS, t)
+                                     for t in ("responses", "intake") if t in tables)
+            con.execute("CREATE TEMP VIEW acked AS SELECT lower(substr(hex(submission),"
+                        " 1, 16)) AS id, * FROM (%s)" % src)
         return con.execute(sql, args).fetchall()
     finally:
         con.close()

@@ -53,7 +53,7 @@ def test_post_stores_exactly_the_allowed_fields():
         cols = [c[1] for c in db_query(s.db, "PRAGMA table_info(responses)")]
         assert cols == ["id", "survey", "version", "channel", "location", "lang",
                         "week", "answers", "submission"], cols
-        rows = db_query(s.db, "SELECT survey, version, channel, location, lang, week, answers FROM responses")
+        rows = db_query(s.db, "SELECT survey, version, channel, location, lang, week, answers FROM acked")
         assert len(rows) == 1
         survey, version, channel, loc, lang, week, answers = rows[0]
         assert (survey, version, channel, loc, lang) == ("ouders", 1, "qr", "overvecht", "nl")
@@ -83,7 +83,7 @@ def test_idempotent_retry():
 def test_every_error_status_and_nothing_changes():
     with Server(args=["--rate-limit", "off"]) as s:
         assert s.post("/api/responses", response())[0] == 201
-        before = db_query(s.db, "SELECT id, answers FROM responses ORDER BY id")
+        before = db_query(s.db, "SELECT id, answers FROM acked ORDER BY id")
         cases = [
             ("{", 400, "bad_json", None),
             ("[]", 400, "bad_json", None),
@@ -122,7 +122,7 @@ def test_every_error_status_and_nothing_changes():
             st, _, out = s.post("/api/responses", body if isinstance(body, (str, bytes)) else body,
                                 headers={"Content-Type": "application/json"})
             _err(st, out, want, code, field)
-        after = db_query(s.db, "SELECT id, answers FROM responses ORDER BY id")
+        after = db_query(s.db, "SELECT id, answers FROM acked ORDER BY id")
         assert before == after
 
 

@@ -39,6 +39,10 @@ def test_stats_json_live_rollups_and_suppression():
             _post(s, 4, location="overvecht")
             _post(s, 2, location="vechtzoom")
             st, _, body = s.get("/admin/api/stats?survey=ouders", headers=h)
+            # Only released responses count.
+            assert json.loads(body)["periods"] == [], body
+            s.release()
+            st, _, body = s.get("/admin/api/stats?survey=ouders", headers=h)
             j = json.loads(body)
             assert st == 200 and len(j["periods"]) == 1
             t = j["totals"][0]
@@ -102,6 +106,7 @@ def test_page_csv_and_comments_hide_small_groups():
                 assert s.post("/api/responses", r)[0] == 201
             _, _, _, cookie = _login(s, "vic")
             h = {"Cookie": cookie}
+            s.release()
             st, hd, body = s.get("/admin/?survey=ouders", headers=h)
             page = body.decode()
             assert st == 200 and "<svg" in page and "Tevredenheid" in page
@@ -178,6 +183,7 @@ def test_stats_command_and_rollup_rebuild():
         db = _admin(tmp)
         with Server(tmp=tmp, db=db, args=["--rate-limit", "off"]) as s:
             _post(s, 7, location="overvecht")
+            s.release()
             _, _, _, cookie = _login(s, "vic")
             before = json.loads(s.get("/admin/api/stats?survey=ouders&by=location", headers={"Cookie": cookie})[2])
         rc, out, err = run_tool("stats", "--survey", "ouders", "--db", db, "--by", "location")

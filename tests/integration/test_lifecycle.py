@@ -26,7 +26,7 @@ def _burst(s, n, threads=16):
                 return
             if st == 201:
                 with lock:
-                    acked.append(int(json.loads(body)["id"], 16))
+                    acked.append(json.loads(body)["id"])
     ts = [threading.Thread(target=worker) for _ in range(threads)]
     for t in ts:
         t.start()
@@ -46,7 +46,7 @@ def test_kill_9_right_after_201_loses_nothing():
         for t in ts:
             t.join()
         assert len(acked) >= 300
-        stored = {r[0] for r in db_query(s.db, "SELECT id FROM responses")}
+        stored = {r[0] for r in db_query(s.db, "SELECT id FROM acked")}
         missing = [i for i in acked if i not in stored]
         assert not missing, "%d acknowledged responses lost" % len(missing)
         assert db_query(s.db, "PRAGMA integrity_check") == [("ok",)]
@@ -75,7 +75,7 @@ def test_sigterm_finishes_in_flight_requests():
         s.check_sanitizers()
         assert s.proc.returncode == 0, s.log[-10:]
         assert any("stopped; everything acknowledged is on disk" in l for l in s.log)
-        stored = {r[0] for r in db_query(s.db, "SELECT id FROM responses")}
+        stored = {r[0] for r in db_query(s.db, "SELECT id FROM acked")}
         assert set(acked) <= stored
         assert db_query(s.db, "PRAGMA integrity_check") == [("ok",)]
     finally:
@@ -128,7 +128,7 @@ def test_changed_questions_need_a_new_version():
             assert s.post("/api/responses", response(version=2))[0] == 201
             assert s.post("/api/responses", response(version=1))[0] == 201
             assert s.post("/api/responses", response(version=3))[0] == 422
-            assert db_query(db, "SELECT version, count(*) FROM responses GROUP BY version") == [(1, 1), (2, 1)]
+            assert db_query(db, "SELECT version, count(*) FROM acked GROUP BY version") == [(1, 1), (2, 1)]
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -144,10 +144,10 @@ def test_backup_is_consistent_while_serving():
             for t in ts:
                 t.join()
             assert db_query(dest, "PRAGMA integrity_check") == [("ok",)]
-            n = db_query(dest, "SELECT count(*) FROM responses")[0][0]
+            n = db_query(dest, "SELECT count(*) FROM acked")[0][0]
             assert 0 <= n <= 400
             rc, out, err = run_tool("backup", "--db", s.db, dest)
-            assert rc == 0 and db_query(dest, "SELECT count(*) FROM responses")[0][0] == s.count()
+            assert rc == 0 and db_query(dest, "SELECT count(*) FROM acked")[0][0] == s.count()
         rc, out, err = run_tool("backup", "--db", os.path.join(tmp, "missing.db"), dest)
         assert rc == 1 and "missing.db" in err
         rc, out, err = run_tool("backup")
