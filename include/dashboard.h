@@ -11,6 +11,8 @@
 #include "util.h"
 
 /* Appends the dashboard for the request's filters to b; an HTTP status. */
+/* POST /admin/comments/hide: hides one comment everywhere (admin). */
+int	 dashboard_comment_hide(struct app *app, struct http_request *r);
 int	 dashboard_page(struct app *app, struct http_request *r,
 	    struct buf *b);
 /* Appends the "you said, we did" editor; message (or NULL) on top. */

@@ -7,6 +7,7 @@
 #define KB_REPORT_H
 
 #include <jansson.h>
+#include <time.h>
 #include <stddef.h>
 
 #include "stats.h"
@@ -19,19 +20,34 @@ enum report_by {
 	REPORT_BY_CHANNEL
 };
 
-struct report_query {
-	const char	*survey;
-	const char	*from, *to;	/* "YYYY-MM", or NULL: as the data */
-	int		 quarter;	/* periods are quarters, not months */
-	enum report_by	 by;
-	const char	*location;	/* only this location, or NULL */
-	long long	 k;		/* the anonymity threshold */
+enum report_interval {
+	REPORT_MONTH,
+	REPORT_QUARTER,
+	REPORT_YEAR
 };
 
+struct report_query {
+	const char	*survey;
+	const char	*from, *to;	/* "YYYY-MM", or NULL: as published */
+	int		 quarter;	/* enum report_interval */
+	enum report_by	 by;
+	const char	*location;	/* only this location, or NULL */
+	long long	 k;		/* the server's anonymity threshold */
+	time_t		 now;		/* 0: the clock */
+	int		 lag_days;	/* --publish-lag-days */
+};
+
+/*
+ * A cell of the protected set (protect.h).  hidden: nothing of it is
+ * shown; sat_hidden: its score is not; qhidden[i]: question i's
+ * distribution (and mean) is not.
+ */
 struct report_cell {
 	struct stats_cell	 c;
 	int			 hidden;
+	int			 sat_hidden;
 	long long		*counts;	/* per value, see report_question */
+	unsigned char		*qhidden;	/* per question */
 };
 
 struct report_question {
@@ -65,6 +81,9 @@ struct report {
 	int				 has_baseline, baseline_hidden;
 	struct report_monthloc		*monthloc;	/* for comments */
 	size_t				 nmonthloc;
+	char				 through[8];	/* last published */
+	time_t				 next_at;	/* the next appears */
+	long long			 k;		/* in force */
 };
 
 /* "none" (or NULL or ""), "location", "channel"; -1 when unknown. */

@@ -162,11 +162,21 @@ int	 store_rollup_answers(struct store *st, const char *survey,
 	    void (*fn)(const char *month, const char *location,
 	    const char *channel, const char *question, const char *value,
 	    long long n, void *arg), void *arg);
-/* The newest responses of a survey (at most limit): week, location,
- * channel and answers, for the comments. */
-int	 store_recent_answers(struct store *st, const char *survey, int limit,
-	    void (*fn)(const char *week, const char *location,
-	    const char *channel, const char *answers, void *arg), void *arg);
+/*
+ * The released responses of a survey with a free-text answer, as id,
+ * week, location and answers, in id order (ids follow no arrival order:
+ * a release shuffles them), for the comments.  Stops at limit rows.
+ */
+int	 store_comments(struct store *st, const char *survey, int limit,
+	    void (*fn)(long long id, const char *week, const char *location,
+	    const char *answers, void *arg), void *arg);
+/* Hides (from every view) question's answer of response id. */
+int	 store_comment_hide(struct store *st, long long id,
+	    const char *question) __attribute__((warn_unused_result));
+/* Calls fn for every hidden comment. */
+int	 store_hidden_comments(struct store *st,
+	    void (*fn)(long long id, const char *question, void *arg),
+	    void *arg);
 
 /* "You said, we did": one JSON object of texts per language. */
 int	 store_yousaid_set(struct store *st, const char *survey,
@@ -310,6 +320,13 @@ int	 store_audit_add(struct store *st, const char *actor,
 	    const char *action, const char *detail);
 /* The newest limit entries first; fn gets at, actor, action, detail. */
 int	 store_audit_list(struct store *st, int limit,
+	    void (*fn)(const char *const *cols, void *), void *arg);
+/*
+ * The same, only rows of actor user, action and the day "YYYY-MM-DD"
+ * (each NULL: any), newest first.
+ */
+int	 store_audit_find(struct store *st, const char *user,
+	    const char *action, const char *day, int limit,
 	    void (*fn)(const char *const *cols, void *), void *arg);
 
 #endif

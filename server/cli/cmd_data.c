@@ -161,7 +161,7 @@ int
 cmd_stats(int argc, char **argv)
 {
 	static const char synopsis[] = "klankbord stats --survey ID "
-	    "[--by none|location|channel] [--interval month|quarter] "
+	    "[--by none|location|channel] [--interval month|quarter|year] "
 	    "[--from YYYY-MM] [--to YYYY-MM] [--stats-format text|json|csv]";
 	struct config *c = NULL;
 	struct survey_set *set = NULL;
@@ -196,7 +196,8 @@ cmd_stats(int argc, char **argv)
 	q.by = (enum report_by)report_by_parse(by);
 	q.quarter = report_interval_parse(iv);
 	if (q.quarter < 0) {
-		fprintf(stderr, "klankbord: --interval is month or quarter\n");
+		fprintf(stderr, "klankbord: --interval is month, quarter or "
+		    "year\n");
 		goto out;
 	}
 	if (num_parse(config_get(c, "anonymity-k"), 3, 1000, &k) == -1) {
@@ -204,6 +205,9 @@ cmd_stats(int argc, char **argv)
 		goto out;
 	}
 	q.k = k;
+	if (num_opt(c, "publish-lag-days", 0, 31, &k) == -1)
+		goto out;
+	q.lag_days = (int)k;
 	if (strcmp(fmt, "text") != 0 && strcmp(fmt, "json") != 0 &&
 	    strcmp(fmt, "csv") != 0) {
 		fprintf(stderr, "klankbord: --stats-format is text, json or "
@@ -220,6 +224,7 @@ cmd_stats(int argc, char **argv)
 		fprintf(stderr, "klankbord: %s\n", err);
 		goto out;
 	}
+	(void)store_audit_add(st, "cli", "view stats", q.survey);
 	if (strcmp(fmt, "json") == 0) {
 		json_t *j = report_json(rep);
 

@@ -45,7 +45,7 @@ const struct config_opt cli_options[] = {
 	{ "survey", 0, NULL, "the survey id", CMD_QR | CMD_STATS |
 	    CMD_INVITE },
 	{ "by", 0, "none", "none, location or channel", CMD_STATS },
-	{ "interval", 0, "month", "month or quarter", CMD_STATS },
+	{ "interval", 0, "month", "month, quarter or year", CMD_STATS },
 	{ "from", 0, NULL, "first month, YYYY-MM", CMD_STATS },
 	{ "to", 0, NULL, "last month, YYYY-MM", CMD_STATS },
 	{ "stats-format", 0, "text", "text, json or csv", CMD_STATS },

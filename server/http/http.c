@@ -25,6 +25,7 @@
 
 #include "app.h"
 #include "auth.h"
+#include "dashboard.h"
 #include "http.h"
 #include "log.h"
 #include "util.h"
@@ -118,6 +119,8 @@ static const struct route routes[] = {
 	{ "GET",  "/admin/api/stats",	0, VIEW, API, admin_api_stats, NULL },
 	{ "GET",  "/admin/export.csv",	0, VIEW, API, admin_export_csv, NULL },
 	{ "GET",  "/admin/yousaid",	0, ADMIN, PAGE, admin_yousaid, NULL },
+	{ "POST", "/admin/comments/hide", 0, ADMIN, PAGE,
+	    dashboard_comment_hide, NULL },
 	{ "POST", "/admin/yousaid",	0, ADMIN, PAGE, admin_yousaid_post,
 	    NULL },
 	{ "POST", "/admin/api/invitations", 0, SEND, API, sms_api_invite,

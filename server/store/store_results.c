@@ -409,9 +409,14 @@ static const char sql_rollup_answers[] =
 	"SELECT month, location, channel, question,"
 	" value, n FROM rollup_answers WHERE survey = ?1"
 	" AND (?2 IS NULL OR month >= ?2) AND (?3 IS NULL OR month <= ?3)";
-static const char sql_recent[] =
-	"SELECT week, location, channel, answers FROM responses"
-	" WHERE survey = ? ORDER BY week DESC LIMIT ?";
+static const char sql_comments[] =
+	"SELECT id, week, location, answers FROM responses"
+	" WHERE survey = ? ORDER BY id LIMIT ?";
+static const char sql_comment_hide[] =
+	"INSERT OR IGNORE INTO hidden_comments (response, question)"
+	" VALUES (?, ?)";
+static const char sql_hidden_comments[] =
+	"SELECT response, question FROM hidden_comments";
 
 
 int
@@ -541,11 +546,11 @@ store_rollup_answers(struct store *st, const char *survey, const char *from,
 }
 
 int
-store_recent_answers(struct store *st, const char *survey, int limit,
-    void (*fn)(const char *, const char *, const char *, const char *,
-    void *), void *arg)
+store_comments(struct store *st, const char *survey, int limit,
+    void (*fn)(long long, const char *, const char *, const char *, void *),
+    void *arg)
 {
-	sqlite3_stmt *s = adm_begin(st, sql_recent);
+	sqlite3_stmt *s = adm_begin(st, sql_comments);
 	int rc;
 
 	if (s == NULL)
@@ -553,8 +558,35 @@ store_recent_answers(struct store *st, const char *survey, int limit,
 	sqlite3_bind_text(s, 1, survey, -1, SQLITE_STATIC);
 	sqlite3_bind_int(s, 2, limit);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		fn(col_text(s, 0), col_text(s, 1), col_text(s, 2),
+		fn(sqlite3_column_int64(s, 0), col_text(s, 1), col_text(s, 2),
 		    col_text(s, 3), arg);
+	adm_end(st, s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+store_comment_hide(struct store *st, long long id, const char *question)
+{
+	sqlite3_stmt *s = adm_begin(st, sql_comment_hide);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_text(s, 2, question, -1, SQLITE_STATIC);
+	return adm_exec(st, s) == -1 ? -1 : 0;
+}
+
+int
+store_hidden_comments(struct store *st,
+    void (*fn)(long long, const char *, void *), void *arg)
+{
+	sqlite3_stmt *s = adm_begin(st, sql_hidden_comments);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		fn(sqlite3_column_int64(s, 0), col_text(s, 1), arg);
 	adm_end(st, s);
 	return rc == SQLITE_DONE ? 0 : -1;
 }

@@ -65,6 +65,11 @@ static const char sql_session_purge[] =
 static const char sql_audit_add[] =
 	"INSERT INTO audit (at, actor, action, detail)"
 	" VALUES (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?, ?, ?)";
+static const char sql_audit_find[] =
+	"SELECT at, actor, action, detail FROM audit"
+	" WHERE (?1 IS NULL OR actor = ?1) AND (?2 IS NULL OR action = ?2)"
+	" AND (?3 IS NULL OR substr(at, 1, 10) = ?3)"
+	" ORDER BY id DESC LIMIT ?4";
 static const char sql_audit_list[] =
 	"SELECT at, actor, action, detail FROM audit"
 	" ORDER BY id DESC LIMIT ?";
@@ -356,5 +361,24 @@ store_yousaid_list(struct store *st, void (*fn)(const char *const *, void *),
 
 	if (s == NULL)
 		return -1;
+	return adm_list(st, s, 4, fn, arg);
+}
+
+int
+store_audit_find(struct store *st, const char *user, const char *action,
+    const char *day, int limit, void (*fn)(const char *const *, void *),
+    void *arg)
+{
+	sqlite3_stmt *s = adm_begin(st, sql_audit_find);
+
+	if (s == NULL)
+		return -1;
+	if (user != NULL)
+		sqlite3_bind_text(s, 1, user, -1, SQLITE_STATIC);
+	if (action != NULL)
+		sqlite3_bind_text(s, 2, action, -1, SQLITE_STATIC);
+	if (day != NULL)
+		sqlite3_bind_text(s, 3, day, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 4, limit);
 	return adm_list(st, s, 4, fn, arg);
 }

@@ -321,14 +321,42 @@ admin_audit(struct app *app, struct http_request *r)
 {
 	struct buf b;
 	struct table_rows cb = { &b, 4 };
+	const char *user = http_request_query(r, "user");
+	const char *action = http_request_query(r, "action");
+	const char *day = http_request_query(r, "date");
+	int y, m, d;
+	char tail;
 
+	if (user != NULL && *user == '\0')
+		user = NULL;
+	if (action != NULL && *action == '\0')
+		action = NULL;
+	if (day != NULL && *day == '\0')
+		day = NULL;
+	if (day != NULL && (strlen(day) != 10 || sscanf(day,
+	    "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3))
+		return http_reply_error(r, 422, "invalid", "date",
+		    "date is a day, YYYY-MM-DD");
 	buf_init(&b, PAGE_MAX);
 	page_begin(&b, "Logboek", http_request_auth(r));
-	buf_printf(&b, "<p>De laatste %d handelingen van het team.</p>",
-	    AUDIT_SHOWN);
+	buf_printf(&b, "<p>De laatste %d handelingen van het team; elke "
+	    "keer dat iemand resultaten bekijkt of exporteert staat hier, met "
+	    "wie, wanneer en welke selectie.</p>", AUDIT_SHOWN);
+	buf_puts(&b, "<form method=\"get\" action=\"/admin/audit\">"
+	    "<label>Wie <input name=\"user\" value=\"");
+	buf_html(&b, user ? user : "");
+	buf_puts(&b, "\"></label> <label>Wat <input name=\"action\" "
+	    "value=\"");
+	buf_html(&b, action ? action : "");
+	buf_puts(&b, "\"></label> <label>Datum <input name=\"date\" "
+	    "type=\"date\" value=\"");
+	buf_html(&b, day ? day : "");
+	buf_puts(&b, "\"></label> <button type=\"submit\">Zoeken</button>"
+	    "</form>");
 	buf_puts(&b, "<table><thead><tr><th>Wanneer (UTC)</th><th>Wie</th>"
 	    "<th>Wat</th><th>Details</th></tr></thead><tbody>");
-	if (store_audit_list(app->store, AUDIT_SHOWN, table_row, &cb) == -1)
+	if (store_audit_find(app->store, user, action, day, AUDIT_SHOWN,
+	    table_row, &cb) == -1)
 		buf_puts(&b, "<tr><td colspan=\"4\">(niet te lezen)</td></tr>");
 	buf_puts(&b, "</tbody></table>");
 	return page_end(r, &b, 200);

@@ -5,6 +5,7 @@
  * the JSON and the CSV suppress exactly the same cells.
  */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,10 +46,25 @@ parse_query(struct app *app, struct http_request *r, struct report_query *q,
 	if (q->location != NULL && *q->location == '\0')
 		q->location = NULL;
 	q->k = app->anonymity_k;
+	q->lag_days = app->publish_lag_days;
 	q->quarter = report_interval_parse(iv);
 	if (q->quarter < 0) {
 		*field = "interval";
 		return 422;
+	}
+	{
+		const char *ks = http_request_query(r, "k");
+		long long k;
+
+		/* One may ask for a higher threshold, never a lower one. */
+		if (ks != NULL && *ks != '\0') {
+			if (num_parse(ks, 3, 1000, &k) == -1 ||
+			    k < (long long)app->anonymity_k) {
+				*field = "k";
+				return 422;
+			}
+			q->k = k;
+		}
 	}
 	if (report_by_parse(by) < 0) {
 		*field = "by";
@@ -56,6 +72,37 @@ parse_query(struct app *app, struct http_request *r, struct report_query *q,
 	}
 	q->by = (enum report_by)report_by_parse(by);
 	return 0;
+}
+
+/*
+ * Writes a view of results to the audit log (NEN 7513: who saw what,
+ * when): the route and its parameters.  Parameters are the team's, never
+ * a respondent's.
+ */
+static void
+audit_view(struct app *app, struct http_request *r, const char *survey)
+{
+	static const char *const keys[] = { "from", "to", "interval", "by",
+	    "loc", "k", "dialect" };
+	const char *path = http_request_path(r);
+	struct buf d;
+	size_t i;
+
+	if (strcmp(http_request_method(r), "HEAD") == 0)
+		return;
+	buf_init(&d, 1024);
+	buf_printf(&d, "survey=%s", survey);
+	for (i = 0; i < KB_NELEM(keys); i++) {
+		const char *v = http_request_query(r, keys[i]);
+
+		if (v != NULL && *v != '\0')
+			buf_printf(&d, " %s=%.40s", keys[i], v);
+	}
+	(void)store_audit_add(app->store, http_request_auth(r)->user,
+	    strcmp(path, "/admin/api/stats") == 0 ? "view stats" :
+	    strncmp(path, "/admin/export", 13) == 0 ? "export" :
+	    "view dashboard", buf_failed(&d) ? survey : buf_cstr(&d));
+	buf_free(&d);
 }
 
 static int
@@ -67,14 +114,33 @@ build(struct app *app, struct http_request *r, struct report **rep)
 	int rc;
 
 	rc = parse_query(app, r, &q, &field);
-	if (rc != 0)
-		return http_reply_error(r, rc, "invalid", field, field &&
-		    strcmp(field, "by") == 0 ? "by is none, location or "
-		    "channel" : "interval is month or quarter");
+	if (rc != 0) {
+		char msg[160];
+
+		if (strcmp(field, "k") == 0)
+			snprintf(msg, sizeof(msg), "k is a number from %u "
+			    "(the server's threshold) to 1000",
+			    app->anonymity_k);
+		else
+			snprintf(msg, sizeof(msg), "%s", strcmp(field, "by") ==
+			    0 ? "by is none, location or channel" :
+			    "interval is month, quarter or year");
+		return http_reply_error(r, rc, "invalid", field, msg);
+	}
 	rc = report_build(app->store, app->surveys, &q, rep, err, sizeof(err));
-	if (rc != 0)
+	if (rc != 0) {
+		char f[16] = "";
+
+		/* A 422's message starts with the field at fault. */
+		if (rc == 422 && strchr(err, ':') != NULL &&
+		    (size_t)(strchr(err, ':') - err) < sizeof(f))
+			snprintf(f, sizeof(f), "%.*s", (int)(strchr(err, ':') -
+			    err), err);
 		return http_reply_error(r, rc, rc == 404 ? "not_found" :
-		    rc == 422 ? "invalid" : "unavailable", NULL, err);
+		    rc == 422 ? "invalid" : "unavailable", f[0] ? f : NULL,
+		    err);
+	}
+	audit_view(app, r, rc == 0 ? (*rep)->s->id : "");
 	return 0;
 }
 
@@ -151,8 +217,6 @@ admin_export_csv(struct app *app, struct http_request *r)
 	csv = report_csv(rep, excel, &len);
 	snprintf(disp, sizeof(disp), "attachment; filename=\"klankbord-%s"
 	    ".csv\"", rep->s->id);
-	(void)store_audit_add(app->store, http_request_auth(r)->user,
-	    "export", rep->s->id);
 	report_free(rep);
 	if (csv == NULL)
 		return http_reply_error(r, 500, "internal", NULL,
@@ -632,15 +696,45 @@ themes(struct buf *b, const struct report *rep)
 	buf_puts(b, "</tbody></table>");
 }
 
+struct hidden {
+	long long	 *id;
+	char		**q;
+	size_t		  n;
+};
+
+static void
+hidden_cb(long long id, const char *question, void *arg)
+{
+	struct hidden *h = arg;
+
+	h->id = xrealloc(h->id, (h->n + 1) * sizeof(*h->id));
+	h->q = xrealloc(h->q, (h->n + 1) * sizeof(*h->q));
+	h->id[h->n] = id;
+	h->q[h->n++] = xstrdup(question);
+}
+
+static int
+is_hidden(const struct hidden *h, long long id, const char *question)
+{
+	size_t i;
+
+	for (i = 0; i < h->n; i++)
+		if (h->id[i] == id && strcmp(h->q[i], question) == 0)
+			return 1;
+	return 0;
+}
+
 struct comments_ctx {
 	struct buf		*b;
 	struct app		*app;
 	const struct report	*rep;
+	const struct http_auth	*auth;
+	struct hidden		 hidden;
 	int			 shown;
 };
 
 static void
-comment_cb(const char *week, const char *location, const char *channel,
+comment_cb(long long id, const char *week, const char *location,
     const char *answers, void *arg)
 {
 	struct comments_ctx *cc = arg;
@@ -649,7 +743,6 @@ comment_cb(const char *week, const char *location, const char *channel,
 	json_t *a;
 	size_t i;
 
-	(void)channel;
 	if (cc->shown >= COMMENTS_SHOWN || stats_month_of_week(week, month) ==
 	    -1 || !report_comment_allowed(cc->rep, month, location))
 		return;
@@ -660,7 +753,8 @@ comment_cb(const char *week, const char *location, const char *channel,
 		const struct survey_question *q = &cc->rep->s->questions[i];
 		const char *t;
 
-		if (q->type != SURVEY_Q_TEXT)
+		if (q->type != SURVEY_Q_TEXT || is_hidden(&cc->hidden, id,
+		    q->id))
 			continue;
 		t = json_string_value(json_object_get(a, q->id));
 		if (t == NULL)
@@ -672,27 +766,90 @@ comment_cb(const char *week, const char *location, const char *channel,
 		buf_html(cc->b, month);
 		buf_puts(cc->b, " · ");
 		buf_html(cc->b, l ? text_nl(l->name) : location);
-		buf_puts(cc->b, "</small></li>");
+		buf_puts(cc->b, "</small>");
+		if (cc->auth->role == AUTH_ROLE_ADMIN && !cc->auth->via_key) {
+			buf_printf(cc->b, "<form method=\"post\" "
+			    "action=\"/admin/comments/hide\" class=\"hide\">"
+			    "<input type=\"hidden\" name=\"id\" "
+			    "value=\"%lld\"><input type=\"hidden\" "
+			    "name=\"question\" value=\"", id);
+			buf_html(cc->b, q->id);
+			buf_puts(cc->b, "\"><input type=\"hidden\" "
+			    "name=\"survey\" value=\"");
+			buf_html(cc->b, cc->rep->s->id);
+			buf_puts(cc->b, "\"><input type=\"hidden\" "
+			    "name=\"csrf\" value=\"");
+			buf_html(cc->b, cc->auth->csrf);
+			buf_puts(cc->b, "\"><button type=\"submit\">Verbergen"
+			    "</button></form>");
+		}
+		buf_puts(cc->b, "</li>");
 		cc->shown++;
 	}
 	json_decref(a);
 }
 
 static void
-comments(struct buf *b, struct app *app, const struct report *rep)
+comments(struct buf *b, struct app *app, const struct report *rep,
+    const struct http_auth *auth)
 {
-	struct comments_ctx cc = { b, app, rep, 0 };
+	struct comments_ctx cc;
+	size_t i;
 
-	buf_printf(b, "<h2>Opmerkingen</h2><p><small>Alleen uit groepen "
-	    "(maand en locatie) met minstens %lld reacties; telefoonnummers, "
-	    "e-mailadressen, postcodes en BSN's zijn weggelaten.</small></p>"
-	    "<ul class=\"comments\">", rep->qy.k);
-	if (store_recent_answers(app->store, rep->s->id, COMMENTS_READ,
+	memset(&cc, 0, sizeof(cc));
+	cc.b = b;
+	cc.app = app;
+	cc.rep = rep;
+	cc.auth = auth;
+	buf_printf(b, "<h2>Opmerkingen</h2><p><small>Alleen uit afgesloten "
+	    "maanden, uit groepen (maand en locatie) met minstens %lld "
+	    "reacties, in willekeurige volgorde; telefoonnummers, "
+	    "e-mailadressen, postcodes en BSN's zijn weggelaten. Een "
+	    "beheerder kan een opmerking die toch iemand herkenbaar maakt "
+	    "verbergen.</small></p><ul class=\"comments\">", rep->k);
+	if (store_hidden_comments(app->store, hidden_cb, &cc.hidden) == -1 ||
+	    store_comments(app->store, rep->s->id, COMMENTS_READ,
 	    comment_cb, &cc) == -1)
 		buf_puts(b, "<li>(niet te lezen)</li>");
 	if (cc.shown == 0)
 		buf_puts(b, "<li>Nog geen opmerkingen om te tonen.</li>");
 	buf_puts(b, "</ul>");
+	for (i = 0; i < cc.hidden.n; i++)
+		free(cc.hidden.q[i]);
+	free(cc.hidden.id);
+	free(cc.hidden.q);
+}
+
+int
+dashboard_comment_hide(struct app *app, struct http_request *r)
+{
+	const char *id = http_request_form(r, "id");
+	const char *question = http_request_form(r, "question");
+	const char *survey = http_request_form(r, "survey");
+	char detail[160];
+	long long n;
+
+	if (id == NULL || num_parse(id, 1, INT64_MAX, &n) == -1)
+		return http_reply_error(r, 422, "invalid", "id",
+		    "id is the comment's number");
+	if (question == NULL || !ident_valid(question, 48, "_-"))
+		return http_reply_error(r, 422, "invalid", "question",
+		    "question is a question id");
+	if (store_comment_hide(app->store, n, question) == -1)
+		return http_reply_error(r, 503, "unavailable", NULL,
+		    "the database could not be written");
+	/* The audit names the comment, never its text. */
+	snprintf(detail, sizeof(detail), "comment %lld/%s", n, question);
+	(void)store_audit_add(app->store, http_request_auth(r)->user,
+	    "hide comment", detail);
+	{
+		char to[96];
+
+		snprintf(to, sizeof(to), "/admin/?survey=%s", survey != NULL &&
+		    ident_valid(survey, 48, "_-") ? survey : "");
+		http_reply_header(r, "Location", to);
+	}
+	return http_reply_error(r, 303, "see_other", NULL, "hidden");
 }
 
 static void
@@ -825,6 +982,21 @@ dashboard_page(struct app *app, struct http_request *r, struct buf *b)
 		buf_puts(b, "</p>");
 		return rc;
 	}
+	audit_view(app, r, rep->s->id);
+	{
+		struct tm tm;
+		char when[32] = "";
+
+		if (localtime_r(&rep->next_at, &tm) != NULL)
+			strftime(when, sizeof(when), "%d-%m-%Y", &tm);
+		buf_puts(b, "<p class=\"published\">Cijfers van afgesloten "
+		    "maanden, tot en met ");
+		buf_html(b, rep->through);
+		buf_puts(b, ". De volgende maand verschijnt op ");
+		buf_html(b, when);
+		buf_puts(b, ". De lopende maand wordt nooit getoond, ook "
+		    "niet als aantal.</p>");
+	}
 	ql = q;
 	ql.by = REPORT_BY_LOCATION;
 	qc = q;
@@ -863,7 +1035,7 @@ dashboard_page(struct app *app, struct http_request *r, struct buf *b)
 	participation_sms(b, app, rep);
 	themes(b, rep);
 	distributions(b, rep);
-	comments(b, app, rep);
+	comments(b, app, rep, http_request_auth(r));
 	links(b, app, rep);
 	rc = 200;
 out:

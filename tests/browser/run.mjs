@@ -134,8 +134,25 @@ function tool(args, input = '') {
   return execFileSync(BINARY, args, { cwd: ROOT, input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
 }
 
+/* Every acknowledged response: the released ones and the intake. */
+const ACKED = `(SELECT survey, version, channel, location, lang, week, answers FROM responses
+  UNION ALL SELECT survey, version, channel, location, lang, week, answers FROM intake)`;
+
+/* The ISO week and month (of its Thursday) of a day some weeks back: a closed month. */
+function closedWeek(daysBack = 42) {
+  const d = new Date(Date.now() - daysBack * 86400000);
+  const thu = new Date(Date.UTC(d.getFullYear(), d.getMonth(), d.getDate()));
+  thu.setUTCDate(thu.getUTCDate() + 3 - ((thu.getUTCDay() + 6) % 7));
+  const jan4 = new Date(Date.UTC(thu.getUTCFullYear(), 0, 4));
+  const week = 1 + Math.round(((thu - jan4) / 86400000 - 3 + ((jan4.getUTCDay() + 6) % 7)) / 7);
+  return {
+    week: `${thu.getUTCFullYear()}-W${String(week).padStart(2, '0')}`,
+    month: `${thu.getUTCFullYear()}-${String(thu.getUTCMonth() + 1).padStart(2, '0')}`
+  };
+}
+
 function rows(survey, location) {
-  return sql(`SELECT survey, version, channel, location, lang, week, answers FROM responses
+  return sql(`SELECT survey, version, channel, location, lang, week, answers FROM ${ACKED}
     WHERE survey = '${survey}' AND location = '${location}'`).map((r) => ({ ...r, answers: JSON.parse(r.answers) }));
 }
 
@@ -626,7 +643,7 @@ check('kiosk idle (?idle=3): "still there?" keeps answers, then a reset clears t
     });
     await page.waitForSelector('main.thanks');
     await waitFor(() => rows('jongeren', 'utrecht-west').length === 1, 'the stored response');
-    const all = sql("SELECT answers FROM responses WHERE answers LIKE '%kbtest-idle-secret%'");
+    const all = sql(`SELECT answers FROM ${ACKED} WHERE answers LIKE '%kbtest-idle-secret%'`);
     assert.equal(all.length, 0, 'the abandoned answers were never sent');
     assert.deepEqual(rows('jongeren', 'utrecht-west')[0].answers, expected);
     await shot(page, 'kiosk-landscape-thanks');
@@ -714,7 +731,7 @@ check('offline queue: offline, reload while unreachable, server restart; each re
       noProblems(page);
     } finally { await context.close(); }
   }
-  assert.equal(sql("SELECT count(*) AS n FROM responses WHERE survey = 'participatie'")[0].n, 3);
+  assert.equal(sql(`SELECT count(*) AS n FROM ${ACKED} WHERE survey = 'participatie'`)[0].n, 3);
 });
 
 check('axe-core: no violations on start, question, error, text and thank-you screens, phone and kiosk', async () => {
@@ -840,9 +857,9 @@ async function dashboardShows(page, def, what) {
     assert.ok(widths.some((w) => w > 0), `${what}: ${closed[i].id} has a bar`);
   }
   assert.match(await bars.first().locator('figcaption').innerText(), /antwoorden/);
-  /* as posted: 8 responses, all with the first question answered */
-  assert.match(await bars.first().locator('figcaption').innerText(), /\(8 antwoorden/);
-  assert.match(await page.locator('main').innerText(), /8 reacties in deze selectie/);
+  /* as seeded: 12 responses, all with the first question answered */
+  assert.match(await bars.first().locator('figcaption').innerText(), /\(12 antwoorden/);
+  assert.match(await page.locator('main').innerText(), /12 reacties in deze selectie/);
   assert.equal(await page.locator('main .comments blockquote', { hasText: 'kbtest-dash' }).count(), 1,
     `${what}: the comment (7 responses in its month and location)`);
 }
@@ -855,12 +872,16 @@ check('dashboard: admin login, verdict, trend and bar charts with and without JS
   const contexts = [];
   try {
     const def = await getDef('ouders', inst.base);
-    for (let i = 0; i < 7; i++) {
-      const r = await postJSON(inst.base + '/api/responses', oudersResponse(def, i));
-      assert.equal(r.status, 201, r.text);
+    /* The dashboard shows closed months only: seed one, as klankbord import does. */
+    const closedMonth = closedWeek();
+    const seed = [];
+    for (let i = 0; i < 7; i++) seed.push({ ...oudersResponse(def, i), week: closedMonth.week });
+    for (let i = 7; i < 12; i++) {
+      seed.push({ ...oudersResponse(def, i, { location: 'vechtzoom', channel: 'kiosk' }), week: closedMonth.week });
     }
-    const r = await postJSON(inst.base + '/api/responses', oudersResponse(def, 1, { location: 'vechtzoom', channel: 'kiosk' }));
-    assert.equal(r.status, 201, r.text);
+    const seedFile = path.join(TMP, 'dashboard-seed.jsonl');
+    fs.writeFileSync(seedFile, seed.map((x) => JSON.stringify(x)).join('\n') + '\n');
+    tool(['import', '--db', db, seedFile]);
 
     /* with JavaScript: log in, pick ouders in the filter */
     const { context, page } = await open(null, { viewport: DESKTOP });
@@ -875,7 +896,8 @@ check('dashboard: admin login, verdict, trend and bar charts with and without JS
       page.waitForURL((u) => u.searchParams.get('survey') === 'ouders'),
       page.click('form.filters button[type="submit"]')
     ]);
-    /* 8 responses: overvecht 7, vechtzoom 1 */
+    await page.goto(`${inst.base}/admin/?survey=ouders&from=${closedMonth.month}&to=${closedMonth.month}`);
+    /* 12 responses in one closed month: overvecht 7, vechtzoom 5 */
     await dashboardShows(page, def, 'dashboard');
     await shot(page, 'dashboard');
     violations.push(...await axe(page, 'dashboard'));
@@ -905,7 +927,7 @@ check('dashboard: admin login, verdict, trend and bar charts with and without JS
     const nojs = await open(null, { viewport: DESKTOP, js: false });
     contexts.push(nojs.context);
     await adminLogin(nojs.page, inst.base, 'ann', ADMIN_PW);
-    await nojs.page.goto(inst.base + '/admin/?survey=ouders');
+    await nojs.page.goto(`${inst.base}/admin/?survey=ouders&from=${closedMonth.month}&to=${closedMonth.month}`);
     await dashboardShows(nojs.page, def, 'dashboard without JS');
     await shot(nojs.page, 'dashboard-nojs');
     noProblems(nojs.page);
@@ -923,7 +945,7 @@ check('dashboard: admin login, verdict, trend and bar charts with and without JS
     assert.equal(after.status(), 401, 'no export after logout');
     noProblems(page);
     /* the other session is not touched by this logout */
-    await nojs.page.goto(inst.base + '/admin/?survey=ouders');
+    await nojs.page.goto(`${inst.base}/admin/?survey=ouders&from=${closedMonth.month}&to=${closedMonth.month}`);
     assert.equal(new URL(nojs.page.url()).pathname, '/admin/');
   } finally {
     for (const c of contexts) await c.close();
@@ -977,9 +999,9 @@ check('sms: API invitation, the gateway gets the link, answered once (409), opt-
     const v = await axe(page, 'sms start');
     const expected = await answerAll(page, def, 'kbtest-sms');
     await page.waitForSelector('main.thanks');
-    await waitFor(() => sql('SELECT channel FROM responses', db).length === 1, 'the stored sms response');
-    assert.deepEqual(sql('SELECT channel FROM responses', db), [{ channel: 'sms' }]);
-    assert.deepEqual(JSON.parse(sql('SELECT answers FROM responses', db)[0].answers), expected);
+    await waitFor(() => sql(`SELECT channel FROM ${ACKED}`, db).length === 1, 'the stored sms response');
+    assert.deepEqual(sql(`SELECT channel FROM ${ACKED}`, db), [{ channel: 'sms' }]);
+    assert.deepEqual(JSON.parse(sql(`SELECT answers FROM ${ACKED}`, db)[0].answers), expected);
     await waitFor(() => sql('SELECT state FROM invitations', db)[0].state === 'answered', 'the invitation to be answered');
     assert.deepEqual(sql('SELECT state, phone FROM invitations', db), [{ state: 'answered', phone: null }]);
     await waitFor(async () => (await queueLength(page)) === 0, 'an empty queue');

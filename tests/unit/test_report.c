@@ -132,16 +132,47 @@ teardown(void **state)
 	return 0;
 }
 
-static struct report *
-build(struct fixture *f, enum report_by by, const char *from, const char *to)
+/* 15 September 2026: March to August are closed and published. */
+static time_t
+fixed_now(void)
 {
-	struct report_query q = { "ouders", from, to, 0, by, NULL, 5 };
+	struct tm tm;
+
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = 2026 - 1900;
+	tm.tm_mon = 8;
+	tm.tm_mday = 15;
+	tm.tm_hour = 12;
+	tm.tm_isdst = -1;
+	return mktime(&tm);
+}
+
+static struct report *
+build_iv(struct fixture *f, enum report_by by, int interval,
+    const char *from, const char *to)
+{
+	struct report_query q;
 	struct report *r = NULL;
 	char err[256];
 
+	memset(&q, 0, sizeof(q));
+	q.survey = "ouders";
+	q.from = from;
+	q.to = to;
+	q.quarter = interval;
+	q.by = by;
+	q.k = 5;
+	q.now = fixed_now();
+	q.lag_days = 1;
 	assert_int_equal(report_build(f->st, f->set, &q, &r, err,
 	    sizeof(err)), 0);
 	return r;
+}
+
+static struct report *
+build(struct fixture *f, enum report_by by, const char *from, const char *to)
+{
+	return build_iv(f, by, REPORT_MONTH, from, to);
 }
 
 static long
@@ -164,66 +195,74 @@ test_counts_means_and_suppression(void **state)
 	const struct report_cell *c;
 	double mean, lo, hi;
 	long ov, ve, sp;
+	size_t i;
 
 	/* March: 7 + 3 + 2.  April: 10 + 6 + 2.  May: 3. */
 	add(f, "2026-03", "overvecht", "qr", 7, 8.0, 4);
 	add(f, "2026-03", "vechtzoom", "kiosk", 3, 6.0, 3);
 	add(f, "2026-03", "spoorzoom", "qr", 2, 2.0, 1);
-	add(f, "2026-04", "overvecht", "qr", 10, 9.0, 5);
+	add(f, "2026-04", "overvecht", "qr", 5, 9.0, 5);
+	add(f, "2026-04", "overvecht", "qr", 5, 9.0, 4);
 	add(f, "2026-04", "vechtzoom", "qr", 6, 7.0, 4);
 	add(f, "2026-04", "spoorzoom", "web", 2, 5.0, 3);
 	add(f, "2026-05", "overvecht", "qr", 3, 4.0, 2);
 
-	r = build(f, REPORT_BY_LOCATION, NULL, NULL);
+	r = build(f, REPORT_BY_LOCATION, "2026-03", "2026-05");
 	assert_int_equal((int)r->np, 3);
 	assert_string_equal(r->periods[0], "2026-03");
 	assert_string_equal(r->periods[2], "2026-05");
+	assert_string_equal(r->through, "2026-08");
 	ov = group_of(r, "overvecht");
 	ve = group_of(r, "vechtzoom");
 	sp = group_of(r, "spoorzoom");
-	/*
-	 * Worked out by hand, months as rows, locations as columns:
-	 *   March 7 3 2, April 10 6 2, May 3.
-	 * Rows: March's 3 and 2 hide each other; April's 2 hides, then the
-	 * smallest other (6); May's 3 and May's total hide.  Columns, with
-	 * each location's total over the months shown too: Overvecht is
-	 * 7, 10 and a hidden 3, so 20 - 10 - 7 would give May away: March's
-	 * 7 hides as well.  Spoorzoom's total (4) is under K.
-	 */
-	assert_true(r->cells[0 * r->ng + (size_t)ov].hidden);
-	assert_true(r->cells[0 * r->ng + (size_t)ve].hidden);
-	assert_true(r->cells[0 * r->ng + (size_t)sp].hidden);
+	/* Every group under K is hidden, and shows nothing at all. */
+	for (i = 0; i < r->np * r->ng; i++) {
+		c = &r->cells[i];
+		if (c->hidden)
+			assert_true(c->c.n == 0 && c->c.sn == 0);
+	}
+	assert_true(r->cells[0 * r->ng + (size_t)ve].hidden);	/* 3 */
+	assert_true(r->cells[0 * r->ng + (size_t)sp].hidden);	/* 2 */
+	assert_true(r->cells[1 * r->ng + (size_t)sp].hidden);	/* 2 */
+	assert_true(r->cells[2 * r->ng + (size_t)ov].hidden);	/* 3 */
+	/* May as a whole is 3: hidden. */
+	assert_true(r->ptotal[2].hidden);
+	/* April's Overvecht: 10 answers with two values, shown. */
 	c = &r->cells[1 * r->ng + (size_t)ov];
 	assert_false(c->hidden);
 	assert_int_equal(c->c.n, 10);
+	assert_false(c->sat_hidden);
 	assert_int_equal(stats_mean_ci(&c->c, &mean, &lo, &hi), 0);
 	assert_true(fabs(mean - 9.0) < 1e-9);
-	assert_int_equal(c->counts[r->qs[0].first + 4], 10);	/* gehoord=5 */
-	assert_true(r->cells[1 * r->ng + (size_t)sp].hidden);
-	assert_true(r->cells[1 * r->ng + (size_t)ve].hidden);
-	assert_true(r->cells[2 * r->ng + (size_t)ov].hidden);
-	assert_true(r->ptotal[2].hidden);
-	assert_false(r->gtotal[ov].hidden);
-	assert_int_equal(r->gtotal[ov].c.n, 20);
-	assert_false(r->gtotal[ve].hidden);
-	/* The period totals are shown where 5 or more. */
-	assert_false(r->ptotal[0].hidden);
-	assert_int_equal(r->ptotal[0].c.n, 12);
-	assert_int_equal(r->grand.c.n, 33);
-	/* Spoorzoom's total over all months is 4: under K. */
-	assert_true(r->gtotal[sp].hidden);
+	assert_false(c->qhidden[0]);
+	assert_int_equal(c->counts[r->qs[0].first + 4], 5);	/* gehoord=5 */
+	assert_int_equal(c->counts[r->qs[0].first + 3], 5);	/* gehoord=4 */
+	/*
+	 * March's Overvecht: 7 people who all answered gehoord 4, a group
+	 * under 2K: the distribution (and the score it makes) is not shown.
+	 */
+	c = &r->cells[0 * r->ng + (size_t)ov];
+	if (!c->hidden) {
+		assert_int_equal(c->c.n, 7);
+		assert_true(c->qhidden[0]);
+		assert_true(c->sat_hidden);
+	}
+	/* A window of several months has no total: it is no cell. */
+	assert_true(r->grand.hidden);
+	assert_true(r->gtotal[ov].hidden);
 	report_free(r);
 
 	/*
-	 * By none: May (3) is hidden; the grand total is shown, so May would
-	 * follow from it by subtraction unless a second month is hidden too.
+	 * Quarters are cells too.  Q1 (March's 12) is shown; Q2 is April's
+	 * 18 and May's hidden 3: shown, it would give May away.
 	 */
-	r = build(f, REPORT_BY_NONE, NULL, NULL);
-	assert_int_equal((int)r->ng, 1);
-	assert_true(r->cells[2].hidden);
-	assert_true(r->cells[0].hidden);	/* March, 12: the smallest other */
-	assert_false(r->cells[1].hidden);	/* April, 18 */
-	assert_false(r->grand.hidden);
+	r = build_iv(f, REPORT_BY_NONE, REPORT_QUARTER, "2026-01", "2026-06");
+	assert_int_equal((int)r->np, 2);
+	assert_string_equal(r->periods[0], "2026-Q1");
+	assert_string_equal(r->periods[1], "2026-Q2");
+	assert_false(r->ptotal[0].hidden);
+	assert_int_equal(r->ptotal[0].c.n, 12);
+	assert_true(r->ptotal[1].hidden);
 	report_free(r);
 }
 
@@ -239,9 +278,12 @@ test_json_and_csv_suppress_the_same_cells(void **state)
 	const char *p;
 
 	add(f, "2026-06", "overvecht", "qr", 9, 7.5, 4);
+	add(f, "2026-06", "overvecht", "qr", 3, 7.5, 5);
 	add(f, "2026-06", "vechtzoom", "qr", 4, 6.0, 3);
 	r = build(f, REPORT_BY_LOCATION, "2026-06", "2026-06");
 	j = report_json(r);
+	assert_string_equal(json_string_value(json_object_get(j,
+	    "published_through")), "2026-08");
 	rows = json_object_get(j, "rows");
 	json_array_foreach(rows, i, row) {
 		if (json_is_true(json_object_get(row, "suppressed"))) {
@@ -250,7 +292,11 @@ test_json_and_csv_suppress_the_same_cells(void **state)
 			assert_null(json_object_get(row, "satisfaction"));
 		}
 	}
-	assert_int_equal(hidden_json, 2);	/* 4, and 9 beside it */
+	/*
+	 * Vechtzoom's 4, Overvecht's 12 beside it (16 is shown), and a
+	 * zero cell the audit hides so that no small group follows.
+	 */
+	assert_true(hidden_json >= 2);
 	csv = report_csv(r, 1, &len);
 	assert_non_null(csv);
 	/* BOM, semicolons, decimal commas. */
@@ -258,18 +304,15 @@ test_json_and_csv_suppress_the_same_cells(void **state)
 	assert_non_null(strstr(csv, "period;group;n;satisfaction"));
 	for (p = csv; (p = strstr(p, "suppressed (under 5)")) != NULL; p++)
 		hidden_csv++;
-	/* The two cells; the month total (13) is shown, the group totals
-	 * hide as the cells do. */
-	assert_int_equal(hidden_csv, 4);
-	assert_non_null(strstr(csv, "2026-06;total;13;"));
+	/* Each cell, and the same as the group total of a one-month window. */
+	assert_int_equal(hidden_csv, 2 * hidden_json);
+	assert_non_null(strstr(csv, "2026-06;total;16;"));
 	assert_non_null(strstr(csv, "2026-06;overvecht;;;suppressed"));
 	assert_non_null(strstr(csv, "2026-06;vechtzoom;;;suppressed"));
-	assert_non_null(strstr(csv, "all;overvecht;;;suppressed"));
 	free(csv);
 	csv = report_csv(r, 0, &len);
 	assert_true(csv[0] == 'p');
-	assert_non_null(strstr(csv, "2026-06,total,13,"));
-	assert_non_null(strstr(csv, "."));
+	assert_non_null(strstr(csv, "2026-06,total,16,"));
 	free(csv);
 	json_decref(j);
 	report_free(r);
@@ -305,11 +348,15 @@ static void
 test_bad_queries(void **state)
 {
 	struct fixture *f = *state;
-	struct report_query q = { "nope", NULL, NULL, 0, REPORT_BY_NONE, NULL,
-	    5 };
+	struct report_query q;
 	struct report *r = NULL;
 	char err[256];
 
+	memset(&q, 0, sizeof(q));
+	q.survey = "nope";
+	q.k = 5;
+	q.now = fixed_now();
+	q.lag_days = 1;
 	assert_int_equal(report_build(f->st, f->set, &q, &r, err,
 	    sizeof(err)), 404);
 	assert_null(r);
@@ -317,10 +364,31 @@ test_bad_queries(void **state)
 	q.from = "2026-13";
 	assert_int_equal(report_build(f->st, f->set, &q, &r, err,
 	    sizeof(err)), 422);
+	assert_memory_equal(err, "from:", 5);
 	q.from = "2026-05";
 	q.to = "2026-04";
 	assert_int_equal(report_build(f->st, f->set, &q, &r, err,
 	    sizeof(err)), 422);
+	/* Not yet published: September is running. */
+	q.from = "2026-08";
+	q.to = "2026-09";
+	assert_int_equal(report_build(f->st, f->set, &q, &r, err,
+	    sizeof(err)), 422);
+	assert_memory_equal(err, "to:", 3);
+	assert_non_null(strstr(err, "published up to 2026-08"));
+	/* A quarter window must be whole quarters. */
+	q.quarter = REPORT_QUARTER;
+	q.from = "2026-02";
+	q.to = "2026-06";
+	assert_int_equal(report_build(f->st, f->set, &q, &r, err,
+	    sizeof(err)), 422);
+	assert_memory_equal(err, "from:", 5);
+	q.from = "2026-01";
+	q.to = "2026-05";
+	assert_int_equal(report_build(f->st, f->set, &q, &r, err,
+	    sizeof(err)), 422);
+	assert_memory_equal(err, "to:", 3);
+	q.quarter = REPORT_MONTH;
 	q.from = NULL;
 	q.to = NULL;
 	q.location = "mars";
