@@ -358,12 +358,29 @@ bench_ingest() {
 		DB="$TMP/ingest$C.db"
 		ceiling_start 0
 		server_start "$DB"
+		# The -wal file's size, sampled while the load runs.
+		( peak=0; while kill -0 $SPID 2>/dev/null; do
+			s=$(stat -c %s "$DB-wal" 2>/dev/null || echo 0)
+			[ "$s" -gt "$peak" ] && peak=$s && echo $peak >"$TMP/walpeak.$C"
+			sleep 0.2; done ) &
+		WPID=$!
 		wrk_pair "ingest-$C" $C $N $SLICE / -s bench/ingest.lua
 		RSS=$(rss_mib $SPID)
 		CRSS=$(rss_mib $CPID)
+		sleep 5
+		WAL_IDLE=$(stat -c %s "$DB-wal" 2>/dev/null || echo 0)
+		METRICS=$(curl -s "http://127.0.0.1:$SPORT/metrics")
 		ceiling_stop
 		server_stop
-		ROWS_IN=$(sqlite3 "$DB" 'SELECT count(*) FROM responses') ||
+		kill $WPID 2>/dev/null
+		wait $WPID 2>/dev/null
+		WAL_PEAK=$(cat "$TMP/walpeak.$C" 2>/dev/null || echo 0)
+		M_ROWS=$(echo "$METRICS" | awk '$1 == "klankbord_responses_stored_total" { print $2 }')
+		M_COMMITS=$(echo "$METRICS" | awk '$1 == "klankbord_commits_total" { print $2 }')
+		M_PAGES=$(echo "$METRICS" | awk '$1 == "klankbord_store_pages_written_total" { print $2 }')
+		# Acknowledged rows: the released ones and the intake.
+		ROWS_IN=$(sqlite3 "$DB" 'SELECT (SELECT count(*) FROM responses) +
+		    (SELECT count(*) FROM intake)') ||
 		    die "cannot count the rows in $DB"
 
 		row "ingest ${C}c" "$S_RPS" "resp/s" "$C_RPS" \
@@ -386,8 +403,16 @@ bench_ingest() {
 		else
 			row "ingest ${C}c peak RSS" "$RSS" "MiB" "$CRSS" - - -
 		fi
+		row "ingest ${C}c rows per commit" "$(awk -v r="${M_ROWS:-0}" -v c="${M_COMMITS:-0}" \
+		    'BEGIN { printf "%.1f", c > 0 ? r / c : 0 }')" "rows" - - - -
+		row "ingest ${C}c pages per response" "$(awk -v p="${M_PAGES:-0}" -v r="${M_ROWS:-0}" \
+		    'BEGIN { printf "%.2f", r > 0 ? p / r : 0 }')" "pages" - - - -
+		row "ingest ${C}c WAL peak" "$(awk -v b="$WAL_PEAK" 'BEGIN { printf "%.1f", b / 1048576 }')" \
+		    "MiB" - - "<= 64 MiB" "$(verdict num "$WAL_PEAK" "<=" 67108864)"
+		row "ingest ${C}c WAL 5 s idle" "$WAL_IDLE" "bytes" - - "0" \
+		    "$(verdict num "$WAL_IDLE" "==" 0)"
 		note "ingest ${C}c: $ROWS_IN rows stored; $S_OK answered 2xx of" \
-		    "$S_REQ completed"
+		    "$S_REQ completed; $(nproc) HTTP threads (one per core)"
 	done
 }
 
@@ -489,6 +514,11 @@ bench_dashboard() {
 	rebuilt=$(grep -o 'summaries rebuilt from.*' "$SLOG" | tail -n 1)
 	[ -z "$rebuilt" ] || note "dashboard start-up: the server logged: $rebuilt"
 	URL="http://127.0.0.1:$SPORT/admin/api/stats?survey=ouders&interval=month&by=location"
+	# The first request computes the protected table set (as at a period
+	# close); the later ones read it.
+	PT=$(curl -s -o /dev/null -w '%{time_total}' -H "Authorization: Bearer $KEY" "$URL" |
+	    awk '{ printf "%.0f", 1000 * $1 }')
+	row "protected set, 1M responses" "$PT" "ms" - - - -
 	code=$(http_code "$URL" -H "Authorization: Bearer $KEY")
 	case $code in
 	404)

@@ -106,6 +106,8 @@ int	 store_healthy(struct store *st);
  * Many calls close together cost one checkpoint.
  */
 void	 store_erase_soon(struct store *st);
+/* Database pages the writer has written (to the log), for /metrics. */
+unsigned long long store_pages_written(struct store *st);
 /* Jobs queued and not yet done. */
 size_t	 store_pending(struct store *st);
 

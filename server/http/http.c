@@ -717,6 +717,11 @@ http_metrics(struct app *app, struct http_request *r)
 	    "# HELP klankbord_commits_total Transactions of the response "
 	    "writer (group commits).\n# TYPE klankbord_commits_total counter\n"
 	    "klankbord_commits_total %llu\n", rows, batches);
+	buf_printf(&b, "# HELP klankbord_store_pages_written_total Database "
+	    "pages the response writer wrote.\n# TYPE "
+	    "klankbord_store_pages_written_total counter\n"
+	    "klankbord_store_pages_written_total %llu\n",
+	    store_pages_written(app->store));
 	if (buf_failed(&b)) {
 		buf_free(&b);
 		return http_reply_error(r, 500, "internal", NULL, "too large");

@@ -606,10 +606,19 @@ writer_main(void *arg)
 			st->tail = NULL;
 		last->next = NULL;
 		pthread_mutex_unlock(&st->mtx);
-		if (db_gone(st))
+		if (db_gone(st)) {
 			fail_batch(batch);
-		else
+		} else {
+			int cur = 0, hi = 0;
+
 			results_commit_batch(st, batch);
+			/* Pages the writer wrote to the log: cost per response. */
+			if (sqlite3_db_status(st->db,
+			    SQLITE_DBSTATUS_CACHE_WRITE, &cur, &hi, 1) ==
+			    SQLITE_OK && cur > 0)
+				__atomic_fetch_add(&st->pages_written,
+				    (unsigned long long)cur, __ATOMIC_RELAXED);
+		}
 		pthread_mutex_lock(&st->mtx);
 		st->pending -= n;
 		pthread_cond_broadcast(&st->cond);
@@ -955,6 +964,12 @@ store_batch_end(struct store *st)
 	}
 	pthread_mutex_unlock(&st->adm_mtx);
 	return rc;
+}
+
+unsigned long long
+store_pages_written(struct store *st)
+{
+	return __atomic_load_n(&st->pages_written, __ATOMIC_RELAXED);
 }
 
 void

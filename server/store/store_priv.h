@@ -41,6 +41,7 @@ struct store {
 	int			 erase_soon;	/* under mtx */
 	int			 gone;		/* atomic: the file moved */
 	unsigned long long	 checkpoints;	/* atomic */
+	unsigned long long	 pages_written;	/* atomic, by the writer */
 
 	pthread_t		 writer;
 	int			 writer_running;
