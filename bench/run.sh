@@ -304,6 +304,7 @@ num() {
 	awk -v a="$1" -v b="$3" -v op="$2" 'BEGIN {
 		if (op == ">=") exit !(a + 0 >= b + 0)
 		if (op == "<")  exit !(a + 0 <  b + 0)
+		if (op == "<=") exit !(a + 0 <= b + 0)
 		if (op == "==") exit !(a + 0 == b + 0)
 		exit 2
 	}'
@@ -369,7 +370,9 @@ bench_ingest() {
 		CRSS=$(rss_mib $CPID)
 		sleep 5
 		WAL_IDLE=$(stat -c %s "$DB-wal" 2>/dev/null || echo 0)
-		METRICS=$(curl -s "http://127.0.0.1:$SPORT/metrics")
+		METRICS=$(curl -s --max-time 10 "http://127.0.0.1:$SPORT/metrics")
+		echo "$METRICS" >"$TMP/metrics.$C"
+		[ -n "$METRICS" ] || note "ingest ${C}c: /metrics did not answer after the load"
 		ceiling_stop
 		server_stop
 		kill $WPID 2>/dev/null
