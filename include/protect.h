@@ -27,7 +27,11 @@
 
 #define PROTECT_NCHANNELS	4
 
-/* A question's values in a cell's counts: counts[first .. first+n). */
+/*
+ * A question's values in a cell's counts: counts[first .. first+n).  The
+ * questions are the survey's non-text questions in order; q is NULL once
+ * the set is built (take the question from the survey itself).
+ */
 struct protect_question {
 	const struct survey_question	*q;
 	size_t				 first;
@@ -49,7 +53,7 @@ struct protect_set {
 	char			 survey[49];
 	long long		 k;
 	char			 through[8];	/* last closed month */
-	const struct survey	*s;
+	const struct survey	*s;		/* while building only */
 	struct protect_question	*qs;
 	size_t			 nq;
 	char			**values;	/* value names, nvalues */

@@ -903,6 +903,14 @@ build(struct store *st, const struct survey *s, const struct survey_set *set,
 			free(b.base[i].counts);
 		free(b.base);
 	}
+	/*
+	 * The set outlives this survey set (a reload frees it): keep no
+	 * pointer into it.  The layout (first, nvalues) stays valid for any
+	 * survey with the same fingerprint, which the cache key holds.
+	 */
+	ps->s = NULL;
+	for (i = 0; i < ps->nq; i++)
+		ps->qs[i].q = NULL;
 	*out = ps;
 	return 0;
 }
@@ -929,7 +937,9 @@ protect_get(struct store *st, const struct survey *s,
 	}
 	rs.hash = fnv(rs.hash, &s->version, sizeof(s->version));
 	rs.hash = fnv(rs.hash, s->fingerprint, sizeof(s->fingerprint));
-	rs.hash = fnv(rs.hash, &s, sizeof(s));
+	for (i = 0; i < s->nquestions; i++)
+		rs.hash = fnv(rs.hash, &s->questions[i].satisfaction,
+		    sizeof(s->questions[i].satisfaction));
 	pthread_mutex_lock(&cache_mtx);
 	for (i = 0; i < CACHE_SLOTS; i++) {
 		struct protect_set *c = cache[i];

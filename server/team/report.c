@@ -264,10 +264,13 @@ report_build(struct store *st, const struct survey_set *set,
 	/* The question layout is the protected set's. */
 	r->nq = ps->nq;
 	r->qs = xcalloc(ps->nq ? ps->nq : 1, sizeof(*r->qs));
-	for (i = 0; i < ps->nq; i++) {
-		r->qs[i].q = ps->qs[i].q;
-		r->qs[i].first = ps->qs[i].first;
-		r->qs[i].nvalues = ps->qs[i].nvalues;
+	for (i = 0, g = 0; i < s->nquestions && g < ps->nq; i++) {
+		if (s->questions[i].type == SURVEY_Q_TEXT)
+			continue;
+		r->qs[g].q = &s->questions[i];
+		r->qs[g].first = ps->qs[g].first;
+		r->qs[g].nvalues = ps->qs[g].nvalues;
+		g++;
 	}
 	r->nvalues = ps->nvalues;
 	r->values = xcalloc(ps->nvalues ? ps->nvalues : 1, sizeof(char *));
