@@ -64,6 +64,9 @@ enum http_bucket {
  */
 unsigned http_request_throttle(struct http_request *r,
 	    enum http_bucket bucket);
+/* 429 with Retry-After: wait and message; returns the status. */
+int	 http_reply_too_many(struct http_request *r, unsigned wait,
+	    const char *message);
 
 /* Who is asking, once the dispatcher has checked the route's roles. */
 struct http_auth {

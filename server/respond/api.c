@@ -93,16 +93,6 @@ job_done(struct store_job *job, void *arg)
 	(void)job;
 }
 
-static int
-too_many(struct http_request *r, unsigned wait, const char *message)
-{
-	char secs[16];
-
-	snprintf(secs, sizeof(secs), "%u", wait);
-	http_reply_header(r, "Retry-After", secs);
-	return http_reply_error(r, 429, "too_many_requests", NULL, message);
-}
-
 int
 api_response_post(struct app *app, struct http_request *r)
 {
@@ -114,7 +104,7 @@ api_response_post(struct app *app, struct http_request *r)
 
 	wait = http_request_throttle(r, HTTP_BUCKET_SUBMIT);
 	if (wait > 0)
-		return too_many(r, wait, "too many responses from this address; "
+		return http_reply_too_many(r, wait, "too many responses from this address; "
 		    "try again later");
 	body = http_request_body(r, &len);
 	job = xcalloc(1, sizeof(*job));
@@ -130,7 +120,7 @@ api_response_post(struct app *app, struct http_request *r)
 		if (wait > 0) {
 			response_clear(&job->r);
 			free(job);
-			return too_many(r, wait, "this kiosk sends responses "
+			return http_reply_too_many(r, wait, "this kiosk sends responses "
 			    "too quickly; try again in a moment");
 		}
 	}
