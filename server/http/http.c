@@ -118,6 +118,14 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		buf_init(&r->body, HTTP_BODY_MAX);
 		r->counted = inflight_enter(h);
 		*con_cls = r;
+		limits_request_begin(conn);
+		if (MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND,
+		    NULL, NULL) > HTTP_MAX_QUERY_ARGS) {
+			http_reply_header(r, "Connection", "close");
+			status = http_reply_error(r, 414, "uri_too_long", NULL,
+			    "too many query parameters (at most 32)");
+			return http_send_reply(r, status);
+		}
 		/* Two lengths, or a length and chunks: a smuggling attempt. */
 		{
 			struct header_count hc = { 0, 0 };
@@ -164,6 +172,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 			return MHD_NO;
 		return MHD_YES;
 	}
+	limits_request_received(conn);
 	if (r->too_large) {
 		r->tail = NULL;
 		r->route = NULL;
@@ -198,8 +207,8 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	struct http *h = cls;
 	struct http_request *r = *con_cls;
 
-	(void)conn;
 	(void)toe;
+	limits_request_done(conn);
 	if (r == NULL)
 		return;
 	http_request_clear(r);
@@ -220,6 +229,12 @@ on_mhd_log(void *cls, const char *fmt, va_list ap)
 	n = strlen(line);
 	while (n > 0 && line[n - 1] == '\n')
 		line[--n] = '\0';
+	/* A peer that went away, or one we cut off at its deadline. */
+	if (strstr(line, "connection closure") != NULL ||
+	    strstr(line, "Connection reset") != NULL) {
+		log_debug("http: %s", line);
+		return;
+	}
 	log_warnx("http: %s", line);
 }
 
@@ -256,7 +271,7 @@ http_start(const struct http_options *o, struct app *app, struct http **out,
 	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
 	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
 	const union MHD_DaemonInfo *di;
-	unsigned flags;
+	unsigned flags, max_conn = HTTP_MAX_CONNECTIONS, per_address;
 	struct http *h;
 
 	*out = NULL;
@@ -295,15 +310,23 @@ http_start(const struct http_options *o, struct app *app, struct http **out,
 		h->tls = 1;
 		flags |= MHD_USE_TLS;
 	}
+	/* Without a proxy in front, one address is one client. */
+	per_address = o->per_address;
+	if (per_address == 0 && o->trusted_proxy == NULL)
+		per_address = HTTP_PER_ADDRESS;
+	h->limits = limits_new(&max_conn, HTTP_RECEIVE_SECONDS,
+	    HTTP_IDLE_SECONDS);
 	h->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h,
 	    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, h,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 	    MHD_OPTION_THREAD_POOL_SIZE, o->threads ? o->threads : 2,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
 	    MHD_OPTION_UNESCAPE_CALLBACK, on_unescape, h,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)4000,
-	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, o->per_address,
+	    MHD_OPTION_NOTIFY_CONNECTION, limits_on_connection, h->limits,
+	    MHD_OPTION_URI_LOG_CALLBACK, limits_on_uri, &h->tls,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_IDLE_SECONDS,
+	    MHD_OPTION_CONNECTION_LIMIT, max_conn,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_address,
 	    MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
 	    h->tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, h->cert,
@@ -362,6 +385,7 @@ http_stop(struct http *h, unsigned wait_ms)
 		pthread_mutex_unlock(&h->mtx);
 		MHD_stop_daemon(h->daemon);
 	}
+	limits_free(h->limits);
 	pthread_mutex_destroy(&h->mtx);
 	pthread_cond_destroy(&h->idle);
 	ratelimit_free(h->rate);

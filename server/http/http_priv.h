@@ -29,6 +29,10 @@
 #define KB_NBUCKETS		10
 #define HTTP_DISCARD_MAX	(1024 * 1024)
 #define HTTP_MAX_QUERY_ARGS	32	/* more query parameters: 414 */
+#define HTTP_MAX_CONNECTIONS	4000
+#define HTTP_RECEIVE_SECONDS	10	/* to receive a request's head and body */
+#define HTTP_IDLE_SECONDS	30	/* keep-alive between requests */
+#define HTTP_PER_ADDRESS	128	/* connections per address, no proxy */
 
 struct ratelimit;
 struct limits;
@@ -149,5 +153,10 @@ void	 limits_request_begin(struct MHD_Connection *c);
 void	 limits_request_received(struct MHD_Connection *c);
 /* The reply is sent: the connection may idle until the idle timeout. */
 void	 limits_request_done(struct MHD_Connection *c);
+/*
+ * MHD_OPTION_URI_LOG_CALLBACK; cls points to an int, 1 for TLS.  Answers
+ * 414 and ends the connection when the target has too many parameters.
+ */
+void	*limits_on_uri(void *cls, const char *uri, struct MHD_Connection *c);
 
 #endif
