@@ -58,16 +58,26 @@ int	 auth_session_check(struct store *st, const char *token,
 int	 auth_session_new(struct store *st, const char *user, time_t now,
 	    char *token, char *csrf) __attribute__((warn_unused_result));
 
-/* Failed logins per account and per address, in memory only. */
+/*
+ * Failed logins per account from an address, and per address, in memory
+ * only: five wrong passwords slow that account down from that address
+ * (for 15 minutes), never for everyone; twenty slow the address down.
+ */
 struct auth_throttle;
 struct auth_throttle *auth_throttle_new(void);
 void	 auth_throttle_free(struct auth_throttle *t);
 /* Seconds until another try is allowed; 0 when allowed now. */
 unsigned auth_throttle_wait(struct auth_throttle *t, const char *account,
 	    const char *addr, time_t now);
+/*
+ * The same, but a try allowed now counts against the limits at once, so
+ * concurrent tries cannot pass together; end it with _fail or _success.
+ */
+unsigned auth_throttle_reserve(struct auth_throttle *t, const char *account,
+	    const char *addr, time_t now);
 void	 auth_throttle_fail(struct auth_throttle *t, const char *account,
 	    const char *addr, time_t now);
 void	 auth_throttle_success(struct auth_throttle *t, const char *account,
-	    time_t now);
+	    const char *addr, time_t now);
 
 #endif

@@ -105,6 +105,8 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	int status;
 
 	(void)version;
+	if ((const void *)r == (const void *)limits_refused)
+		return MHD_NO;	/* answered 414 already */
 	if (r == NULL) {
 		const char *cl;
 		unsigned long long clen;
@@ -209,7 +211,7 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 
 	(void)toe;
 	limits_request_done(conn);
-	if (r == NULL)
+	if (r == NULL || (const void *)r == (const void *)limits_refused)
 		return;
 	http_request_clear(r);
 	if (r->counted)

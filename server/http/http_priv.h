@@ -158,5 +158,7 @@ void	 limits_request_done(struct MHD_Connection *c);
  * 414 and ends the connection when the target has too many parameters.
  */
 void	*limits_on_uri(void *cls, const char *uri, struct MHD_Connection *c);
+/* What limits_on_uri hands on_request for a refused request. */
+extern const char limits_refused[];
 
 #endif

@@ -14,6 +14,7 @@
  * the socket.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -276,6 +277,8 @@ query_count(const char *uri)
 _Static_assert(sizeof(TOO_MANY_BODY) - 1 == 75, "Content-Length below");
 _Static_assert(HTTP_MAX_QUERY_ARGS == 32, "the message above");
 
+const char limits_refused[] = "refused";
+
 void *
 limits_on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
@@ -284,21 +287,27 @@ limits_on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 	    "Content-Length: 75\r\nConnection: close\r\n\r\n" TOO_MANY_BODY;
 	const union MHD_ConnectionInfo *ci;
 	int tls = *(const int *)cls;
+	char *q;
 
 	if (query_count(uri) <= HTTP_MAX_QUERY_ARGS)
 		return NULL;
 	/*
 	 * libmicrohttpd would parse every parameter into the connection's
-	 * memory pool and, once that is full, stall until the idle timeout.
-	 * Answer now, before it starts, and end the connection.
+	 * memory pool and, once that is full, stall until the idle timeout
+	 * (or worse).  Answer now, end the connection, and cut the query off
+	 * in libmicrohttpd's own read buffer (it writes there too) so it parses
+	 * none of it.  The request then reaches on_request as refused.
 	 */
+	q = strchr(uri, '?');
+	if (q != NULL)
+		q[1] = '\0';
 	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-	if (ci == NULL)
-		return NULL;
-	if (!tls)
-		(void)send(ci->connect_fd, too_many, sizeof(too_many) - 1,
-		    MSG_NOSIGNAL | MSG_DONTWAIT);
-	shutdown(ci->connect_fd, tls ? SHUT_RDWR : SHUT_WR);
+	if (ci != NULL) {
+		if (!tls)
+			(void)send(ci->connect_fd, too_many,
+			    sizeof(too_many) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+		shutdown(ci->connect_fd, tls ? SHUT_RDWR : SHUT_WR);
+	}
 	log_debug("http: refused a request with too many query parameters");
-	return NULL;
+	return (void *)(uintptr_t)limits_refused;
 }

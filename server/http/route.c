@@ -4,6 +4,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "auth.h"
@@ -157,6 +158,92 @@ authorize(struct http_request *r)
 	return 0;
 }
 
+/* Routes only the respondent app posts to: JSON from this site only. */
+static const char *const submissions[] = {
+	"/api/responses",
+	"/api/optout",
+	"/api/participants",
+};
+
+/* The host[:port] of an origin or URL ("https://a.example:8443/x"). */
+static size_t
+authority(const char *url, const char **start)
+{
+	const char *p = strstr(url, "://");
+
+	p = p != NULL ? p + 3 : url;
+	*start = p;
+	return strcspn(p, "/?#");
+}
+
+/*
+ * 1 when a browser says the request comes from another site: Sec-Fetch-Site
+ * other than same-origin or none, or an Origin whose host is neither this
+ * request's Host nor that of --base-url.  Requests without either header
+ * (scripts, gateways, old browsers) are not a browser's cross-site request.
+ */
+static int
+from_other_site(struct http_request *r)
+{
+	const char *sfs = http_request_header(r, "Sec-Fetch-Site");
+	const char *origin = http_request_header(r, "Origin");
+	const char *host = http_request_header(r, "Host");
+	const char *a, *b;
+	size_t na, nb;
+
+	if (sfs != NULL && strcmp(sfs, "same-origin") != 0 &&
+	    strcmp(sfs, "none") != 0)
+		return 1;
+	if (origin == NULL)
+		return 0;
+	na = authority(origin, &a);
+	if (strncmp(origin, "http://", 7) != 0 &&
+	    strncmp(origin, "https://", 8) != 0)
+		return 1;	/* "null": a sandbox, a file, a data: page */
+	if (host != NULL && strlen(host) == na &&
+	    strncasecmp(a, host, na) == 0)
+		return 0;
+	nb = authority(r->h->app->base_url ? r->h->app->base_url : "", &b);
+	return !(nb == na && strncasecmp(a, b, na) == 0);
+}
+
+static int
+is_json(const char *ctype)
+{
+	size_t n = strlen("application/json");
+
+	if (ctype == NULL || strncasecmp(ctype, "application/json", n) != 0)
+		return 0;
+	ctype += n;
+	while (*ctype == ' ' || *ctype == '\t')
+		ctype++;
+	return *ctype == '\0' || *ctype == ';';
+}
+
+/*
+ * A state change from another site's page is refused (403): that stops
+ * forged responses and login CSRF.  The respondents' submissions must
+ * also be JSON (415), which no plain form and no no-cors fetch can send.
+ * Returns 0 when the request may go on, else the status of the refusal.
+ */
+static int
+guard_origin(struct http_request *r)
+{
+	size_t i;
+
+	if (strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0)
+		return 0;
+	if (from_other_site(r))
+		return http_reply_error(r, 403, "cross_site", NULL,
+		    "this request comes from another site");
+	for (i = 0; i < KB_NELEM(submissions); i++)
+		if (strcmp(r->url, submissions[i]) == 0 &&
+		    !is_json(http_request_header(r, "Content-Type")))
+			return http_reply_error(r, 415, "unsupported_media_type",
+			    NULL, "send the answers as application/json");
+	return 0;
+}
+
 int
 http_dispatch(struct http_request *r)
 {
@@ -187,6 +274,9 @@ http_dispatch(struct http_request *r)
 	    strchr(r->tail, '/') != NULL))
 		return http_reply_error(r, 404, "not_found", NULL,
 		    "there is nothing at this address");
+	status = guard_origin(r);
+	if (status != 0)
+		return status;
 	status = authorize(r);
 	if (status != 0)
 		return status;

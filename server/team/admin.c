@@ -179,7 +179,7 @@ admin_login(struct app *app, struct http_request *r)
 		return login_form(app, r, 400, "Vul je naam en wachtwoord "
 		    "in. / Enter your name and password.");
 	http_request_client(r, addr, sizeof(addr));
-	wait = auth_throttle_wait(app->logins, user, addr, now);
+	wait = auth_throttle_reserve(app->logins, user, addr, now);
 	if (wait > 0) {
 		char secs[16];
 
@@ -191,16 +191,18 @@ admin_login(struct app *app, struct http_request *r)
 	}
 	found = store_user_find(app->store, user, role, sizeof(role), hash,
 	    sizeof(hash));
-	if (found == -1)
+	if (found == -1) {
+		auth_throttle_success(app->logins, user, addr, now);
 		return login_form(app, r, 503, "De database is niet "
 		    "bereikbaar. / The database is not available.");
+	}
 	if (auth_password_check(found == 1 ? hash : NULL, pw) == -1) {
 		auth_throttle_fail(app->logins, user, addr, now);
 		(void)store_audit_add(app->store, user, "login failed", "");
 		return login_form(app, r, 401, "Naam of wachtwoord klopt "
 		    "niet. / Wrong name or password.");
 	}
-	auth_throttle_success(app->logins, user, now);
+	auth_throttle_success(app->logins, user, addr, now);
 	if (auth_session_new(app->store, user, now, token, csrf) == -1)
 		return login_form(app, r, 503, "Inloggen lukt nu niet. / "
 		    "Logging in failed; try again.");

@@ -183,6 +183,7 @@ auth_session_new(struct store *st, const char *user, time_t now, char *token,
 struct throttle_slot {
 	uint64_t	key;
 	unsigned	fails;
+	unsigned	pending;	/* tries reserved, not yet judged */
 	time_t		since;
 };
 
@@ -264,48 +265,102 @@ throttle_slot(struct auth_throttle *t, uint64_t k, time_t now, int create)
 		return NULL;
 	pick->key = k;
 	pick->fails = 0;
+	pick->pending = 0;
 	pick->since = now;
 	return pick;
+}
+
+/* The key of an account tried from an address. */
+static uint64_t
+pair_key(struct auth_throttle *t, const char *account, const char *addr)
+{
+	char both[512];
+
+	snprintf(both, sizeof(both), "%s\n%s", addr, account);
+	return throttle_key(t, 'p', both);
+}
+
+static unsigned
+left(const struct throttle_slot *s, time_t now)
+{
+	return (unsigned)(THROTTLE_WINDOW - (now - s->since));
+}
+
+/* Seconds to wait; with reserve, a try allowed now is counted pending. */
+static unsigned
+throttle_check(struct auth_throttle *t, const char *account, const char *addr,
+    time_t now, int reserve)
+{
+	struct throttle_slot *a, *b;
+	unsigned wait = 0;
+
+	pthread_mutex_lock(&t->mtx);
+	a = throttle_slot(t, pair_key(t, account, addr), now, reserve);
+	b = throttle_slot(t, throttle_key(t, 'a', addr), now, reserve);
+	if (a != NULL && a->fails + a->pending >= THROTTLE_ACCOUNT)
+		wait = left(a, now);
+	if (b != NULL && b->fails + b->pending >= THROTTLE_ADDRESS &&
+	    left(b, now) > wait)
+		wait = left(b, now);
+	if (wait == 0 && reserve) {
+		a->pending++;
+		b->pending++;
+	}
+	pthread_mutex_unlock(&t->mtx);
+	return wait;
 }
 
 unsigned
 auth_throttle_wait(struct auth_throttle *t, const char *account,
     const char *addr, time_t now)
 {
-	struct throttle_slot *a, *b;
-	unsigned wait = 0;
+	return throttle_check(t, account, addr, now, 0);
+}
 
-	pthread_mutex_lock(&t->mtx);
-	a = throttle_slot(t, throttle_key(t, 'u', account), now, 0);
-	b = throttle_slot(t, throttle_key(t, 'a', addr), now, 0);
-	if (a != NULL && a->fails >= THROTTLE_ACCOUNT)
-		wait = (unsigned)(THROTTLE_WINDOW - (now - a->since));
-	if (b != NULL && b->fails >= THROTTLE_ADDRESS &&
-	    (unsigned)(THROTTLE_WINDOW - (now - b->since)) > wait)
-		wait = (unsigned)(THROTTLE_WINDOW - (now - b->since));
-	pthread_mutex_unlock(&t->mtx);
-	return wait;
+unsigned
+auth_throttle_reserve(struct auth_throttle *t, const char *account,
+    const char *addr, time_t now)
+{
+	return throttle_check(t, account, addr, now, 1);
+}
+
+static void
+release(struct throttle_slot *s)
+{
+	if (s->pending > 0)
+		s->pending--;
 }
 
 void
 auth_throttle_fail(struct auth_throttle *t, const char *account,
     const char *addr, time_t now)
 {
+	struct throttle_slot *s;
+
 	pthread_mutex_lock(&t->mtx);
-	throttle_slot(t, throttle_key(t, 'u', account), now, 1)->fails++;
-	throttle_slot(t, throttle_key(t, 'a', addr), now, 1)->fails++;
+	s = throttle_slot(t, pair_key(t, account, addr), now, 1);
+	release(s);
+	s->fails++;
+	s = throttle_slot(t, throttle_key(t, 'a', addr), now, 1);
+	release(s);
+	s->fails++;
 	pthread_mutex_unlock(&t->mtx);
 }
 
 void
 auth_throttle_success(struct auth_throttle *t, const char *account,
-    time_t now)
+    const char *addr, time_t now)
 {
 	struct throttle_slot *s;
 
 	pthread_mutex_lock(&t->mtx);
-	s = throttle_slot(t, throttle_key(t, 'u', account), now, 0);
-	if (s != NULL)
+	s = throttle_slot(t, pair_key(t, account, addr), now, 0);
+	if (s != NULL) {
+		release(s);
 		s->fails = 0;
+	}
+	s = throttle_slot(t, throttle_key(t, 'a', addr), now, 0);
+	if (s != NULL)
+		release(s);
 	pthread_mutex_unlock(&t->mtx);
 }

@@ -26,13 +26,15 @@ VALGRIND = ["valgrind", "--quiet", "--error-exitcode=99", "--leak-check=full",
 class Server:
     """One `klankbord serve` process. Use as a context manager."""
 
-    def __init__(self, tmp=None, args=(), surveys=None, db=None, env=None):
+    def __init__(self, tmp=None, args=(), surveys=None, db=None, env=None,
+                 preexec=None):
         self.own_tmp = tmp is None
         self.tmp = tmp or tempfile.mkdtemp(prefix="kb-it-")
         self.db = db or os.path.join(self.tmp, "k.db")
         self.surveys = surveys or os.path.join(ROOT, "surveys")
         self.args = list(args)
         self.env = env
+        self.preexec = preexec  # run in the child before exec (limits)
         self.proc = None
         self.port = None
         self.log = []
@@ -44,7 +46,8 @@ class Server:
         env = dict(os.environ)
         env.update(self.env or {})
         self.proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, env=env,
-                                     cwd=self.tmp, text=True)
+                                     cwd=self.tmp, text=True,
+                                     preexec_fn=self.preexec)
         ready = threading.Event()
 
         def reader():

@@ -7,6 +7,8 @@ import uuid
 from kb import Server, response, db_query
 
 
+JSON = {"Content-Type": "application/json"}
+
 def _err(status, body, want_status, want_code, want_field=None):
     assert status == want_status, (status, body)
     e = json.loads(body)
@@ -156,7 +158,7 @@ def test_body_limit_413():
         # Exactly 64 KiB is allowed through to validation.
         body = '{"survey": "ouders", "x": "' + "a" * (64 * 1024 - 30) + '"}'
         assert len(body) <= 64 * 1024
-        assert s.post("/api/responses", body)[0] == 422
+        assert s.post("/api/responses", body, headers=JSON)[0] == 422
         assert s.count() == 0
 
 
@@ -272,7 +274,7 @@ def _metrics_checks(tmp, db, key):
     with Server(tmp=tmp, db=db, args=["--rate-limit", "off", "--trusted-proxy", "127.0.0.1"]) as s:
         for _ in range(3):
             assert s.post("/api/responses", response())[0] == 201
-        assert s.post("/api/responses", "{")[0] == 400
+        assert s.post("/api/responses", "{", headers=JSON)[0] == 400
         st, h, body = s.get("/metrics")
         text = body.decode()
         assert st == 200 and h["content-type"].startswith("text/plain; version=0.0.4")

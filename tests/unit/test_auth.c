@@ -78,17 +78,42 @@ test_throttle_account_and_address(void **state)
 		    0);
 		auth_throttle_fail(t, "ann", "10.0.0.1", now);
 	}
-	assert_true(auth_throttle_wait(t, "ann", "10.0.0.2", now) > 0);
-	assert_int_equal(auth_throttle_wait(t, "bob", "10.0.0.2", now), 0);
+	assert_true(auth_throttle_wait(t, "ann", "10.0.0.1", now) > 0);
+	/* Slowed down from that address only: no lock-out for everyone. */
+	assert_int_equal(auth_throttle_wait(t, "ann", "10.0.0.2", now), 0);
+	assert_int_equal(auth_throttle_wait(t, "bob", "10.0.0.1", now), 0);
 	/* Fifteen minutes later the account may try again. */
-	assert_int_equal(auth_throttle_wait(t, "ann", "10.0.0.2",
+	assert_int_equal(auth_throttle_wait(t, "ann", "10.0.0.1",
 	    now + 15 * 60), 0);
 	/* A success clears the account's count. */
 	auth_throttle_fail(t, "cas", "10.0.0.3", now);
-	auth_throttle_success(t, "cas", now);
+	auth_throttle_success(t, "cas", "10.0.0.3", now);
 	for (i = 0; i < 4; i++)
 		auth_throttle_fail(t, "cas", "10.0.0.3", now);
-	assert_int_equal(auth_throttle_wait(t, "cas", "10.0.0.4", now), 0);
+	assert_int_equal(auth_throttle_wait(t, "cas", "10.0.0.3", now), 0);
+	auth_throttle_free(t);
+}
+
+static void
+test_throttle_reserve_counts_tries_in_flight(void **state)
+{
+	struct auth_throttle *t = auth_throttle_new();
+	time_t now = 3000000;
+	int i, allowed = 0;
+
+	(void)state;
+	/* Forty tries at once, none judged yet: exactly five get through. */
+	for (i = 0; i < 40; i++)
+		if (auth_throttle_reserve(t, "ann", "10.0.0.9", now) == 0)
+			allowed++;
+	assert_int_equal(allowed, 5);
+	for (i = 0; i < 5; i++)
+		auth_throttle_fail(t, "ann", "10.0.0.9", now);
+	assert_true(auth_throttle_reserve(t, "ann", "10.0.0.9", now) > 0);
+	/* A try judged a success gives its reservation back. */
+	assert_int_equal(auth_throttle_reserve(t, "bob", "10.0.0.9", now), 0);
+	auth_throttle_success(t, "bob", "10.0.0.9", now);
+	assert_int_equal(auth_throttle_reserve(t, "bob", "10.0.0.9", now), 0);
 	auth_throttle_free(t);
 }
 
@@ -131,6 +156,7 @@ main(void)
 		cmocka_unit_test(test_passwords),
 		cmocka_unit_test(test_tokens),
 		cmocka_unit_test(test_throttle_account_and_address),
+		cmocka_unit_test(test_throttle_reserve_counts_tries_in_flight),
 		cmocka_unit_test(test_throttle_address_survives_many_names),
 	};
 

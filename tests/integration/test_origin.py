@@ -1,0 +1,137 @@
+"""Only the respondent app can submit, and only this site can log in
+(issue #20, items 4, 5 and 8): JSON only (415), no other site's Origin or
+Sec-Fetch-Site (403), no CORS headers; exact login failure counts under
+concurrency, slowed down per account and address; /metrics parses the
+forwarded address."""
+import json
+import os
+import shutil
+import tempfile
+import threading
+import urllib.parse
+
+from kb import Server, response, run_tool
+
+PW = "correct horse battery"
+
+
+def _post_raw(s, path, body, headers):
+    return s.request("POST", path, body=body, headers=headers)
+
+
+def test_submissions_only_json_from_this_site():
+    with Server(args=["--rate-limit", "off"]) as s:
+        host = "127.0.0.1:%d" % s.port
+        before = s.count()
+        refused = [
+            # A plain HTML form with enctype="text/plain", and no-cors fetch.
+            ({"Content-Type": "text/plain"}, 415),
+            ({"Content-Type": "application/x-www-form-urlencoded"}, 415),
+            ({"Content-Type": "multipart/form-data; boundary=x"}, 415),
+            ({}, 415),
+            ({"Content-Type": "application/jsonx"}, 415),
+            ({"Content-Type": "application/json", "Origin": "https://evil.example"}, 403),
+            ({"Content-Type": "text/plain", "Origin": "https://evil.example"}, 403),
+            ({"Content-Type": "application/json", "Origin": "null"}, 403),
+            ({"Content-Type": "application/json", "Sec-Fetch-Site": "cross-site"}, 403),
+            ({"Content-Type": "application/json", "Sec-Fetch-Site": "same-site"}, 403),
+            ({"Content-Type": "application/json", "Origin": "http://127.0.0.1.evil.example:%d" % s.port}, 403),
+        ]
+        for headers, want in refused:
+            for path in ("/api/responses", "/api/optout"):
+                body = json.dumps(response()) if path == "/api/responses" else json.dumps({"token": "A" * 16})
+                st, h, data = _post_raw(s, path, body, headers)
+                assert st == want, (path, headers, st, data)
+                assert not any(k.startswith("access-control-") for k in h), h
+        assert s.count() == before, "a refused submission was stored"
+        allowed = [
+            {"Content-Type": "application/json"},
+            {"Content-Type": "application/json; charset=utf-8"},
+            {"Content-Type": "application/json", "Origin": "http://" + host,
+             "Sec-Fetch-Site": "same-origin"},
+            {"Content-Type": "application/json", "Sec-Fetch-Site": "none"},
+        ]
+        for headers in allowed:
+            st, h, data = _post_raw(s, "/api/responses", json.dumps(response()), headers)
+            assert st == 201, (headers, st, data)
+            assert not any(k.startswith("access-control-") for k in h), h
+        # A preflight finds nothing to allow.
+        st, h, _ = s.request("OPTIONS", "/api/responses", headers={
+            "Origin": "https://evil.example", "Access-Control-Request-Method": "POST"})
+        assert st == 405 and not any(k.startswith("access-control-") for k in h)
+        assert s.count() == before + len(allowed)
+
+
+def _setup(tmp):
+    db = os.path.join(tmp, "k.db")
+    rc, out, err = run_tool("user", "add", "ann", "--role", "admin", "--db", db, stdin=PW + "\n")
+    assert rc == 0, err
+    return db
+
+
+def _login(s, user, pw, headers=None, src=None):
+    import http.client
+    body = urllib.parse.urlencode({"user": user, "password": pw})
+    h = {"Content-Type": "application/x-www-form-urlencoded"}
+    h.update(headers or {})
+    c = http.client.HTTPConnection("127.0.0.1", s.port, timeout=60,
+                                   source_address=(src, 0) if src else None)
+    c.request("POST", "/admin/login", body=body, headers=h)
+    r = c.getresponse()
+    r.read()
+    st, cookie = r.status, r.getheader("Set-Cookie")
+    c.close()
+    return st, cookie
+
+
+def test_login_from_another_site_refused():
+    tmp = tempfile.mkdtemp(prefix="kb-it-")
+    try:
+        db = _setup(tmp)
+        with Server(tmp=tmp, db=db) as s:
+            st, cookie = _login(s, "ann", PW, {"Origin": "https://evil.example"})
+            assert st == 403 and cookie is None
+            st, cookie = _login(s, "ann", PW, {"Sec-Fetch-Site": "cross-site"})
+            assert st == 403 and cookie is None
+            st, cookie = _login(s, "ann", PW, {"Origin": "http://127.0.0.1:%d" % s.port})
+            assert st == 303 and cookie
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_login_failures_exact_under_concurrency_and_per_address():
+    tmp = tempfile.mkdtemp(prefix="kb-it-")
+    try:
+        db = _setup(tmp)
+        with Server(tmp=tmp, db=db) as s:
+            results = []
+            lock = threading.Lock()
+
+            def one():
+                st, _ = _login(s, "ann", "wrong password!!")
+                with lock:
+                    results.append(st)
+
+            threads = [threading.Thread(target=one) for _ in range(40)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            counts = {st: results.count(st) for st in set(results)}
+            print("    40 concurrent wrong passwords: %s" % counts)
+            assert counts == {401: 5, 429: 35}, counts
+            # Slowed down from this address; from another, ann still logs in.
+            assert _login(s, "ann", PW)[0] == 429
+            assert _login(s, "ann", PW, src="127.0.0.2")[0] == 303
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_metrics_address_parsed_not_prefix_matched():
+    with Server(args=["--trusted-proxy", "127.0.0.1"]) as s:
+        for xff, want in (("127.evil.example", 403), ("127.0.0.1.evil", 403),
+                          ("::ffff:127.evil", 403), ("1270.0.0.1", 403),
+                          ("127.0.0.9", 200), ("::1", 200), ("::ffff:127.0.0.1", 200),
+                          ("192.0.2.1", 403)):
+            st = s.get("/metrics", headers={"X-Forwarded-For": xff})[0]
+            assert st == want, (xff, st)
