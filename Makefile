@@ -21,7 +21,8 @@ endif
 # Debian packages the build and the tests need.
 DEB_BUILD := gcc make pkg-config libmicrohttpd-dev libsqlite3-dev \
              libjansson-dev libsodium-dev libcurl4-openssl-dev \
-             libqrencode-dev libpng-dev zlib1g-dev tzdata
+             libqrencode-dev libpng-dev zlib1g-dev tzdata \
+             libunistring-dev
 DEB_TEST  := libcmocka-dev python3 sqlite3 curl chromium nodejs npm \
              zbar-tools librsvg2-bin wrk openssl clang libclang-rt-14-dev
 
@@ -34,7 +35,9 @@ OBJ_BIN := $(SRC_BIN:server/%.c=$(BUILD)/obj/%.o)
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 ALL_CFLAGS := $(WARN) $(DEFS) $(CFLAGS) -Iinclude $(PKG_CFLAGS) -pthread
-LDLIBS     := $(PKG_LIBS) -pthread -lm
+# libunistring ships no .pc file on Debian: pkg-config if it can, else -l.
+UNISTRING_LIBS := $(shell pkg-config --libs libunistring 2>/dev/null || echo -lunistring)
+LDLIBS     := $(PKG_LIBS) $(UNISTRING_LIBS) -pthread -lm
 
 UNIT_TESTS := test_util test_config test_jsonpos test_survey test_answers \
               test_redact test_response test_store test_qr \

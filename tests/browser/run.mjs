@@ -20,6 +20,7 @@ import path from 'node:path';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { startGateway } from './fakegw.mjs';
+import http from 'node:http';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..', '..');
@@ -31,7 +32,7 @@ const PHONE = { width: 390, height: 844 };
 const PORTRAIT = { width: 1080, height: 1920 };
 const LANDSCAPE = { width: 1920, height: 1080 };
 const DESKTOP = { width: 1280, height: 900 };
-const NCHECKS = 10;
+const NCHECKS = 11;
 
 function log(...a) { console.log(...a); }
 
@@ -1045,6 +1046,68 @@ check('sms: API invitation, the gateway gets the link, answered once (409), opt-
     for (const c of contexts) await c.close();
     await stopInstance(inst);
     await gw.close();
+  }
+});
+
+/* ---------------- another site (issue 20, item 4) ---------------- */
+
+/* A page on another origin (another port of 127.0.0.1) that posts a valid
+ * response the three ways a browser lets it: a no-cors fetch, a CORS fetch
+ * (its preflight finds no CORS headers) and a form with enctype=text/plain;
+ * and a login form.  Nothing may be stored and no session cookie set. */
+check('another site: no-cors fetch, CORS fetch and text/plain form store nothing; its login form gets 403', async () => {
+  const def = await getDef('ouders');
+  const body = JSON.stringify(oudersResponse(def, 1));
+  const cut = body.lastIndexOf('}');
+  const formName = body.slice(0, cut) + ', "pad": "';
+  const html = `<!doctype html><title>evil</title>
+<form id="f" method="POST" action="${server.base}/api/responses" enctype="text/plain">
+<input type="hidden" name='${formName.replace(/'/g, '&#39;')}' value='"}'></form>
+<form id="l" method="POST" action="${server.base}/admin/login">
+<input name="user" value="ann"><input name="password" value="${ADMIN_PW}"></form>
+<script>
+const body = ${JSON.stringify(body)};
+const done = [];
+const one = (p) => p.then((r) => done.push(r.type + ' ' + r.status), (e) => done.push('failed'));
+Promise.all([
+  one(fetch(${JSON.stringify(server.base)} + '/api/responses', { method: 'POST', mode: 'no-cors',
+    headers: { 'Content-Type': 'text/plain' }, body })),
+  one(fetch(${JSON.stringify(server.base)} + '/api/responses', { method: 'POST',
+    headers: { 'Content-Type': 'application/json' }, body }))
+]).then(() => { window.fetchesDone = done; });
+</script>`;
+  const evil = http.createServer((req, res) => {
+    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+    res.end(html);
+  });
+  await new Promise((r) => evil.listen(0, '127.0.0.1', r));
+  const evilBase = `http://127.0.0.1:${evil.address().port}`;
+  const before = sql('SELECT count(*) AS n FROM responses')[0].n;
+  const seen = [];
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    page.on('response', (r) => {
+      const u = new URL(r.url());
+      if (u.origin === server.base) seen.push(`${r.request().method()} ${u.pathname} ${r.status()}`);
+    });
+    await page.goto(evilBase + '/');
+    await page.waitForFunction(() => window.fetchesDone, null, { timeout: 10000 });
+    const done = await page.evaluate(() => window.fetchesDone);
+    assert.deepEqual(done.sort(), ['failed', 'opaque 0'], 'the fetches: ' + done);
+    const [formResp] = await Promise.all([page.waitForNavigation(), page.evaluate(() => document.getElementById('f').submit())]);
+    assert.equal(formResp.status(), 403, 'the text/plain form');
+    await page.goto(evilBase + '/');
+    const [loginResp] = await Promise.all([page.waitForNavigation(), page.evaluate(() => document.getElementById('l').submit())]);
+    assert.equal(loginResp.status(), 403, 'the login form');
+    const cookies = await context.cookies(server.base);
+    assert.deepEqual(cookies.filter((c) => c.name === 'kb_session'), [], 'a session cookie was set');
+    log('  from another origin the server answered: ' + seen.join(', '));
+    assert.ok(seen.includes('POST /api/responses 403'), seen.join(', '));
+    assert.equal(sql('SELECT count(*) AS n FROM responses')[0].n, before, 'a response from another site was stored');
+  } finally {
+    await context.close();
+    await new Promise((r) => evil.close(r));
   }
 });
 

@@ -61,6 +61,7 @@ explained_by_known(const char *out, const char *again)
 		{ "[telefoon]", "digits-glued" },
 		{ "[bsn]", "digits-glued" },
 		{ "[postcode]", NULL },
+		{ "[iban]", NULL },
 	};
 	size_t i;
 
@@ -118,15 +119,24 @@ fail(const char *what, const char *in, size_t n, const char *out)
 	abort();
 }
 
-/* Could a rule start anywhere in these bytes? */
+/*
+ * Could a rule start anywhere in these bytes?  A digit or '@' of any
+ * script (so any non-ASCII byte), or the word "at" of an address written
+ * out ("jan at example punt nl").
+ */
 static int
 has_candidate(const char *s, size_t n)
 {
 	size_t i;
 
-	for (i = 0; i < n; i++)
-		if ((s[i] >= '0' && s[i] <= '9') || s[i] == '@')
+	for (i = 0; i < n; i++) {
+		if ((s[i] >= '0' && s[i] <= '9') || s[i] == '@' ||
+		    (unsigned char)s[i] >= 0x80)
 			return 1;
+		if (i + 1 < n && (s[i] == 'a' || s[i] == 'A') &&
+		    (s[i + 1] == 't' || s[i + 1] == 'T'))
+			return 1;
+	}
 	return 0;
 }
 

@@ -63,6 +63,8 @@ build() {
 	need_tools
 	pkgcflags=$(pkg-config --cflags $PKGS)
 	pkglibs=$(pkg-config --libs $PKGS)
+	# libunistring has no .pc file on Debian (see the Makefile).
+	pkglibs="$pkglibs $(pkg-config --libs libunistring 2>/dev/null || echo -lunistring)"
 	newest_h=$(ls -t include/*.h | head -n 1)
 	objs=""
 	changed=0

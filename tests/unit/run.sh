@@ -4,6 +4,7 @@ pass=0 fail=0
 for t in "$@"; do
 	out=$("$t" 2>&1); rc=$?
 	echo "$out" | grep -E '^\[  (PASSED|FAILED)  \]' | sed "s|^|$(basename "$t"): |"
+	echo "$out" | grep -E '^# ' | sed "s|^|$(basename "$t"): |"	# figures
 	p=$(echo "$out" | sed -nE 's/^\[  PASSED  \] ([0-9]+) test.*/\1/p')
 	f=$(echo "$out" | sed -nE 's/^\[  FAILED  \] ([0-9]+) test.*/\1/p')
 	pass=$((pass + ${p:-0})); fail=$((fail + ${f:-0}))
