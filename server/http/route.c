@@ -177,10 +177,14 @@ authority(const char *url, const char **start)
 }
 
 /*
- * 1 when a browser says the request comes from another site: Sec-Fetch-Site
- * other than same-origin or none, or an Origin whose host is neither this
- * request's Host nor that of --base-url.  Requests without either header
- * (scripts, gateways, old browsers) are not a browser's cross-site request.
+ * 1 when a browser says the request comes from another site.  Browsers of
+ * the last years send Sec-Fetch-Site, and it decides: same-origin or none
+ * (typed, a bookmark) pass.  Without it, an Origin whose host is neither
+ * this request's Host nor that of --base-url, or "null" (a sandbox, a
+ * file, a page that hides its origin), is another site.  Our own pages
+ * send "Referrer-Policy: no-referrer", so their forms post with Origin
+ * "null" beside Sec-Fetch-Site: same-origin.  Requests with neither
+ * header (scripts, gateways) are no browser's cross-site request.
  */
 static int
 from_other_site(struct http_request *r)
@@ -191,15 +195,15 @@ from_other_site(struct http_request *r)
 	const char *a, *b;
 	size_t na, nb;
 
-	if (sfs != NULL && strcmp(sfs, "same-origin") != 0 &&
-	    strcmp(sfs, "none") != 0)
-		return 1;
+	if (sfs != NULL)
+		return strcmp(sfs, "same-origin") != 0 &&
+		    strcmp(sfs, "none") != 0;
 	if (origin == NULL)
 		return 0;
-	na = authority(origin, &a);
 	if (strncmp(origin, "http://", 7) != 0 &&
 	    strncmp(origin, "https://", 8) != 0)
-		return 1;	/* "null": a sandbox, a file, a data: page */
+		return 1;
+	na = authority(origin, &a);
 	if (host != NULL && strlen(host) == na &&
 	    strncasecmp(a, host, na) == 0)
 		return 0;

@@ -729,8 +729,13 @@ redact_text(const char *text, size_t n, int *count)
 				    p[i] != '+' ? MARK_BSN : MARK_PHONE);
 				continue;
 			}
-			/* Skip the whole run: no match starts inside it. */
-			while (i < m && (isdigit(p[i]) || p[i] == '+'))
+			/*
+			 * Skip the digits: no match starts inside them.  A
+			 * '+' after them may start a number ("6+31612345678").
+			 */
+			if (p[i] == '+')
+				i++;
+			while (i < m && isdigit(p[i]))
 				i++;
 			continue;
 		}

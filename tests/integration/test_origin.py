@@ -36,6 +36,7 @@ def test_submissions_only_json_from_this_site():
             ({"Content-Type": "application/json", "Sec-Fetch-Site": "cross-site"}, 403),
             ({"Content-Type": "application/json", "Sec-Fetch-Site": "same-site"}, 403),
             ({"Content-Type": "application/json", "Origin": "http://127.0.0.1.evil.example:%d" % s.port}, 403),
+            ({"Content-Type": "application/json", "Origin": "http://" + host, "Sec-Fetch-Site": "cross-site"}, 403),
         ]
         for headers, want in refused:
             for path in ("/api/responses", "/api/optout"):
@@ -50,6 +51,9 @@ def test_submissions_only_json_from_this_site():
             {"Content-Type": "application/json", "Origin": "http://" + host,
              "Sec-Fetch-Site": "same-origin"},
             {"Content-Type": "application/json", "Sec-Fetch-Site": "none"},
+            # Our pages hide their origin (no-referrer): Sec-Fetch-Site decides.
+            {"Content-Type": "application/json", "Origin": "null",
+             "Sec-Fetch-Site": "same-origin"},
         ]
         for headers in allowed:
             st, h, data = _post_raw(s, "/api/responses", json.dumps(response()), headers)

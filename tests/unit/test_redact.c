@@ -428,6 +428,7 @@ test_corpus(void **state)
 	}
 	printf("# redact corpus: benign   false alarms %u/%u = %.1f%%\n",
 	    alarms, benign, benign ? 100.0 * alarms / benign : 0);
+	fflush(stdout);
 	assert_true(benign * 2 >= benign + total[0] + total[1] + total[2] +
 	    total[3] + total[4] - 1);
 	assert_true(benign + total[0] + total[1] + total[2] + total[3] +
