@@ -15,12 +15,14 @@
 
 struct web;
 struct auth_throttle;
+struct authpool;
 
 struct app {
 	struct survey_set	*surveys;
 	struct store		*store;
 	struct web		*web;
 	struct auth_throttle	*logins;
+	struct authpool		*hashes;	/* password checks (authpool.h) */
 	const char		*base_url;
 	const char		*db_path;
 	unsigned		 idle_seconds;
@@ -68,6 +70,7 @@ int	web_asset(struct app *, struct http_request *);
 /* Handlers: admin.c (the project team's pages) */
 int	admin_login_page(struct app *, struct http_request *);
 int	admin_login(struct app *, struct http_request *);
+int	admin_login_finish(struct app *, struct http_request *);
 int	admin_logout(struct app *, struct http_request *);
 int	admin_css(struct app *, struct http_request *);
 int	admin_home(struct app *, struct http_request *);

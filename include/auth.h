@@ -79,5 +79,8 @@ void	 auth_throttle_fail(struct auth_throttle *t, const char *account,
 	    const char *addr, time_t now);
 void	 auth_throttle_success(struct auth_throttle *t, const char *account,
 	    const char *addr, time_t now);
+/* Gives a reserved try back unjudged (the check could not run). */
+void	 auth_throttle_cancel(struct auth_throttle *t, const char *account,
+	    const char *addr, time_t now);
 
 #endif

@@ -17,6 +17,7 @@
 
 #include "app.h"
 #include "auth.h"
+#include "authpool.h"
 #include "config.h"
 #include "dashboard.h"
 #include "http.h"
@@ -193,6 +194,10 @@ cmd_serve(int argc, char **argv)
 	}
 	api_cache_build(&app);
 	app.logins = auth_throttle_new();
+	/* One thread: a login flood costs one core at most (authpool.h). */
+	app.hashes = authpool_new(1, 16);
+	if (app.hashes == NULL)
+		goto out;
 	if (store_user_count(app.store, "admin") == 0)
 		log_info("no admin yet; create one with: klankbord user add "
 		    "NAME --role admin --db %s", config_get(c, "db"));
@@ -229,6 +234,7 @@ out:
 	dashboard_free(&app);
 	pthread_mutex_destroy(&app.yousaid_mtx);
 	auth_throttle_free(app.logins);
+	authpool_free(app.hashes);
 	survey_set_free(app.surveys);
 	config_free(c);
 	return status;

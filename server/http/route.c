@@ -34,7 +34,8 @@ const struct route http_routes[] = {
 
 	{ "GET",  "/admin/login",	0, PUBLIC, PAGE, admin_login_page,
 	    NULL },
-	{ "POST", "/admin/login",	0, PUBLIC, PAGE, admin_login, NULL },
+	{ "POST", "/admin/login",	0, PUBLIC, PAGE, admin_login,
+	    admin_login_finish },
 	{ "GET",  "/admin/admin.css",	0, PUBLIC, PAGE, admin_css, NULL },
 	{ "POST", "/admin/logout",	0, ANYROLE, PAGE, admin_logout, NULL },
 	{ "GET",  "/admin/",		0, ANYROLE, PAGE, admin_home, NULL },

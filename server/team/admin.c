@@ -2,6 +2,7 @@
  * admin.c — the project team's pages: login, logout, overview, users and
  * API keys, and the audit log.  Every value goes through buf_html.
  */
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 
 #include "app.h"
 #include "auth.h"
+#include "authpool.h"
 #include "dashboard.h"
 #include "link.h"
 #include "qr.h"
@@ -163,14 +165,43 @@ set_cookie(struct app *app, struct http_request *r, const char *value,
 	http_reply_header(r, "Set-Cookie", cookie);
 }
 
+/* A login waiting for its password check on the pool. */
+struct login {
+	struct authpool_job	 job;
+	struct http_request	*r;
+	char			 user[64];
+	char			 addr[64];
+	char			 role[8];
+	char			 hash[AUTH_HASH_MAX];
+	char			*pw;
+	time_t			 now;
+};
+
+static void
+login_free(void *p)
+{
+	struct login *l = p;
+
+	if (l->pw != NULL) {
+		sodium_memzero(l->pw, strlen(l->pw));
+		free(l->pw);
+	}
+	free(l);
+}
+
+static void
+login_checked(struct authpool_job *job, void *arg)
+{
+	(void)job;
+	http_request_resume(arg);
+}
+
 int
 admin_login(struct app *app, struct http_request *r)
 {
 	const char *user = http_request_form(r, "user");
 	const char *pw = http_request_form(r, "password");
-	char addr[64], role[8], hash[AUTH_HASH_MAX];
-	char token[AUTH_TOKEN_LEN + 1], csrf[AUTH_TOKEN_LEN + 1];
-	time_t now = time(NULL);
+	struct login *l;
 	unsigned wait;
 	int found;
 
@@ -178,35 +209,69 @@ admin_login(struct app *app, struct http_request *r)
 	    strlen(pw) > 1024)
 		return login_form(app, r, 400, "Vul je naam en wachtwoord "
 		    "in. / Enter your name and password.");
-	http_request_client(r, addr, sizeof(addr));
-	wait = auth_throttle_reserve(app->logins, user, addr, now);
+	l = xcalloc(1, sizeof(*l));
+	l->r = r;
+	l->now = time(NULL);
+	snprintf(l->user, sizeof(l->user), "%s", user);
+	http_request_client(r, l->addr, sizeof(l->addr));
+	wait = auth_throttle_reserve(app->logins, user, l->addr, l->now);
 	if (wait > 0) {
 		char secs[16];
 
+		free(l);
 		snprintf(secs, sizeof(secs), "%u", wait);
 		http_reply_header(r, "Retry-After", secs);
 		return login_form(app, r, 429, "Te veel mislukte pogingen. "
 		    "Probeer het over een kwartier opnieuw. / Too many failed "
 		    "attempts; try again later.");
 	}
-	found = store_user_find(app->store, user, role, sizeof(role), hash,
-	    sizeof(hash));
+	found = store_user_find(app->store, user, l->role, sizeof(l->role),
+	    l->hash, sizeof(l->hash));
 	if (found == -1) {
-		auth_throttle_success(app->logins, user, addr, now);
+		auth_throttle_cancel(app->logins, user, l->addr, l->now);
+		free(l);
 		return login_form(app, r, 503, "De database is niet "
 		    "bereikbaar. / The database is not available.");
 	}
-	if (auth_password_check(found == 1 ? hash : NULL, pw) == -1) {
-		auth_throttle_fail(app->logins, user, addr, now);
-		(void)store_audit_add(app->store, user, "login failed", "");
+	l->pw = xstrdup(pw);
+	l->job.hash = found == 1 ? l->hash : NULL;
+	l->job.pw = l->pw;
+	l->job.done = login_checked;
+	l->job.arg = r;
+	http_request_set_state(r, l, login_free);
+	/* Park first: the pool may finish before authpool_submit returns. */
+	http_request_suspend(r);
+	if (authpool_submit(app->hashes, &l->job) == -1) {
+		auth_throttle_cancel(app->logins, user, l->addr, l->now);
+		l->job.ok = -1;
+		http_request_resume(r);
+	}
+	return HTTP_SUSPENDED;
+}
+
+int
+admin_login_finish(struct app *app, struct http_request *r)
+{
+	struct login *l = http_request_state(r);
+	char token[AUTH_TOKEN_LEN + 1], csrf[AUTH_TOKEN_LEN + 1];
+
+	if (l->job.ok == -1) {
+		http_reply_header(r, "Retry-After", "5");
+		return login_form(app, r, 503, "Het is nu te druk om in te "
+		    "loggen; probeer het zo opnieuw. / Too many logins at "
+		    "once; try again in a moment.");
+	}
+	if (!l->job.ok) {
+		auth_throttle_fail(app->logins, l->user, l->addr, l->now);
+		(void)store_audit_add(app->store, l->user, "login failed", "");
 		return login_form(app, r, 401, "Naam of wachtwoord klopt "
 		    "niet. / Wrong name or password.");
 	}
-	auth_throttle_success(app->logins, user, addr, now);
-	if (auth_session_new(app->store, user, now, token, csrf) == -1)
+	auth_throttle_success(app->logins, l->user, l->addr, l->now);
+	if (auth_session_new(app->store, l->user, l->now, token, csrf) == -1)
 		return login_form(app, r, 503, "Inloggen lukt nu niet. / "
 		    "Logging in failed; try again.");
-	(void)store_audit_add(app->store, user, "login", role);
+	(void)store_audit_add(app->store, l->user, "login", l->role);
 	set_cookie(app, r, token, AUTH_SESSION_MAX);
 	http_reply_header(r, "Location", "/admin/");
 	return http_reply_error(r, 303, "see_other", NULL, "logged in");

@@ -364,3 +364,19 @@ auth_throttle_success(struct auth_throttle *t, const char *account,
 		release(s);
 	pthread_mutex_unlock(&t->mtx);
 }
+
+void
+auth_throttle_cancel(struct auth_throttle *t, const char *account,
+    const char *addr, time_t now)
+{
+	struct throttle_slot *s;
+
+	pthread_mutex_lock(&t->mtx);
+	s = throttle_slot(t, pair_key(t, account, addr), now, 0);
+	if (s != NULL)
+		release(s);
+	s = throttle_slot(t, throttle_key(t, 'a', addr), now, 0);
+	if (s != NULL)
+		release(s);
+	pthread_mutex_unlock(&t->mtx);
+}

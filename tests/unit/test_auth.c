@@ -1,6 +1,7 @@
 /*
  * test_auth.c — roles, passwords, tokens and the login throttle.
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +12,7 @@
 #include <cmocka.h>
 
 #include "auth.h"
+#include "authpool.h"
 
 static void
 test_roles(void **state)
@@ -148,6 +150,81 @@ test_throttle_address_survives_many_names(void **state)
 	}
 }
 
+/* The pool's one worker is held inside the first job's callback. */
+struct held {
+	pthread_mutex_t	mtx;
+	pthread_cond_t	cv;
+	int		entered, release, done;
+};
+
+static void
+held_done(struct authpool_job *job, void *arg)
+{
+	struct held *h = arg;
+
+	(void)job;
+	pthread_mutex_lock(&h->mtx);
+	h->entered = 1;
+	pthread_cond_broadcast(&h->cv);
+	while (!h->release)
+		pthread_cond_wait(&h->cv, &h->mtx);
+	h->done++;
+	pthread_mutex_unlock(&h->mtx);
+}
+
+static void
+count_done(struct authpool_job *job, void *arg)
+{
+	struct held *h = arg;
+
+	(void)job;
+	pthread_mutex_lock(&h->mtx);
+	h->done++;
+	pthread_cond_broadcast(&h->cv);
+	pthread_mutex_unlock(&h->mtx);
+}
+
+static void
+test_authpool_bounded_queue(void **state)
+{
+	struct held h = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
+	    0, 0, 0 };
+	struct authpool_job jobs[4];
+	struct authpool *p = authpool_new(1, 2);
+	char hash[AUTH_HASH_MAX];
+	int i;
+
+	(void)state;
+	assert_non_null(p);
+	assert_int_equal(auth_password_hash("correct horse battery", hash), 0);
+	memset(jobs, 0, sizeof(jobs));
+	for (i = 0; i < 4; i++) {
+		jobs[i].hash = hash;
+		jobs[i].pw = i == 0 ? "correct horse battery" : "wrong";
+		jobs[i].done = i == 0 ? held_done : count_done;
+		jobs[i].arg = &h;
+	}
+	assert_int_equal(authpool_submit(p, &jobs[0]), 0);
+	pthread_mutex_lock(&h.mtx);
+	while (!h.entered)
+		pthread_cond_wait(&h.cv, &h.mtx);
+	pthread_mutex_unlock(&h.mtx);
+	assert_int_equal(jobs[0].ok, 1);
+	/* The worker is busy: two wait, the third is refused at once. */
+	assert_int_equal(authpool_submit(p, &jobs[1]), 0);
+	assert_int_equal(authpool_submit(p, &jobs[2]), 0);
+	assert_int_equal(authpool_submit(p, &jobs[3]), -1);
+	pthread_mutex_lock(&h.mtx);
+	h.release = 1;
+	pthread_cond_broadcast(&h.cv);
+	while (h.done < 3)
+		pthread_cond_wait(&h.cv, &h.mtx);
+	pthread_mutex_unlock(&h.mtx);
+	assert_int_equal(jobs[1].ok, 0);
+	assert_int_equal(jobs[2].ok, 0);
+	authpool_free(p);
+}
+
 int
 main(void)
 {
@@ -157,6 +234,7 @@ main(void)
 		cmocka_unit_test(test_tokens),
 		cmocka_unit_test(test_throttle_account_and_address),
 		cmocka_unit_test(test_throttle_reserve_counts_tries_in_flight),
+		cmocka_unit_test(test_authpool_bounded_queue),
 		cmocka_unit_test(test_throttle_address_survives_many_names),
 	};
 
