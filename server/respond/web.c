@@ -24,11 +24,15 @@ struct asset {
 	struct http_blob	 blob;
 };
 
-/* A rendered page of a QR or kiosk link; kept until exit (see page). */
+/* A rendered page of a QR or kiosk link (see cached_page). */
 struct cached_page {
 	char			 key[160];
 	char			*html;
 	size_t			 len;
+	unsigned		 gen;		/* of the "you said" texts */
+	unsigned		 refs;		/* replies still sending it */
+	int			 stale;		/* out of the cache */
+	struct web		*w;
 	struct cached_page	*next;
 };
 
@@ -205,12 +209,52 @@ base_config(struct app *app, const char *mode, const char *channel,
 	return cfg;
 }
 
+static void
+page_free(struct cached_page *c)
+{
+	free(c->html);
+	free(c);
+}
+
+/* A reply has sent the page: the last one frees a stale page. */
+static void
+page_release(void *arg)
+{
+	struct cached_page *c = arg;
+	struct web *w = c->w;
+	int gone;
+
+	pthread_mutex_lock(&w->cache_mtx);
+	gone = --c->refs == 0 && c->stale;
+	pthread_mutex_unlock(&w->cache_mtx);
+	if (gone)
+		page_free(c);
+}
+
 /*
  * A QR or kiosk page depends only on its mode, survey, location, language
  * and the "you said, we did" text, so each is rendered once.  A saved text
- * bumps the generation in the key; the old pages stay until exit because a
- * reply in flight may still be sending one (they are few and small).
+ * bumps the generation: pages of older ones leave the cache, and are freed
+ * once no reply in flight is sending them (each reply holds a reference
+ * until its request ends).  Called with the cache locked.
  */
+static void
+forget_older(struct web *w, unsigned gen)
+{
+	struct cached_page **pp = &w->cache, *c;
+
+	while ((c = *pp) != NULL) {
+		if (c->gen == gen) {
+			pp = &c->next;
+			continue;
+		}
+		*pp = c->next;
+		c->stale = 1;
+		if (c->refs == 0)
+			page_free(c);
+	}
+}
+
 static int
 cached_page(struct app *app, struct http_request *r, const char *mode,
     const struct survey *s, const struct survey_location *loc,
@@ -219,12 +263,14 @@ cached_page(struct app *app, struct http_request *r, const char *mode,
 	struct web *w = app->web;
 	struct cached_page *c;
 	char key[160];
+	unsigned gen = dashboard_yousaid_generation(app);
 
 	if (lang != NULL && !survey_has_language(s, lang))
 		lang = NULL;
 	snprintf(key, sizeof(key), "%s|%s|%s|%s|%u", mode, s->id, loc->id,
-	    lang ? lang : "", dashboard_yousaid_generation(app));
+	    lang ? lang : "", gen);
 	pthread_mutex_lock(&w->cache_mtx);
+	forget_older(w, gen);
 	for (c = w->cache; c != NULL; c = c->next)
 		if (strcmp(c->key, key) == 0)
 			break;
@@ -234,6 +280,8 @@ cached_page(struct app *app, struct http_request *r, const char *mode,
 
 		c = xcalloc(1, sizeof(*c));
 		snprintf(c->key, sizeof(c->key), "%s", key);
+		c->gen = gen;
+		c->w = w;
 		c->html = render(app, cfg, &c->len);
 		json_decref(cfg);
 		if (c->html == NULL) {
@@ -245,7 +293,9 @@ cached_page(struct app *app, struct http_request *r, const char *mode,
 		c->next = w->cache;
 		w->cache = c;
 	}
+	c->refs++;
 	pthread_mutex_unlock(&w->cache_mtx);
+	http_request_set_state(r, c, page_release);
 	http_reply_data(r, "text/html; charset=utf-8", c->html, c->len, 0);
 	http_reply_header(r, "Cache-Control", "no-store");
 	return 200;
