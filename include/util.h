@@ -7,6 +7,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #define KB_NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -60,6 +61,19 @@ int	 ident_valid(const char *s, size_t maxlen, const char *extra);
 long	 utf8_length(const char *s, size_t n);
 
 /* Lowercase hex of n bytes into out (2n+1 bytes). */
+/*
+ * Opens path for reading only when it is a regular file of at most max
+ * bytes: a FIFO is not waited on, a device (or a link to one) not read.
+ * Returns the stream, or NULL with err "path: why" filled.
+ */
+FILE	*file_open_regular(const char *path, size_t max, char *err,
+	    size_t errlen);
+/*
+ * Reads such a file whole into a new NUL-terminated buffer (*len its
+ * length without the NUL).  NULL with err filled on failure.
+ */
+char	*file_read_regular(const char *path, size_t max, size_t *len,
+	    char *err, size_t errlen);
 void	 hex_encode(const unsigned char *in, size_t n, char *out);
 
 #endif

@@ -66,6 +66,15 @@ trim(char *s)
 	return s;
 }
 
+#define CONFIG_FILE_MAX	(1024 * 1024)
+
+/* A config file is a regular file of at most 1 MiB (never /dev/zero). */
+static FILE *
+config_open(const char *path, char *err, size_t errlen)
+{
+	return file_open_regular(path, CONFIG_FILE_MAX, err, errlen);
+}
+
 static int
 config_file(struct config *c, const char *path, unsigned command,
     char *err, size_t errlen)
@@ -76,11 +85,9 @@ config_file(struct config *c, const char *path, unsigned command,
 	FILE *fp;
 	int lineno = 0, rc = -1;
 
-	fp = fopen(path, "r");
-	if (fp == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	fp = config_open(path, err, errlen);
+	if (fp == NULL)
 		return -1;
-	}
 	while ((got = getline(&line, &cap, fp)) != -1) {
 		char *key, *val, *eq;
 		long i;

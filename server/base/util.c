@@ -2,12 +2,16 @@
  * util.c — allocation that aborts on exhaustion, the capped string builder,
  * bounded number parsing and small text helpers.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "util.h"
@@ -292,4 +296,72 @@ hex_encode(const unsigned char *in, size_t n, char *out)
 		out[2 * i + 1] = digits[in[i] & 0x0f];
 	}
 	out[2 * n] = '\0';
+}
+
+FILE *
+file_open_regular(const char *path, size_t max, char *err, size_t errlen)
+{
+	struct stat st;
+	FILE *fp;
+	int fd, flags;
+
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer. */
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: not a regular file", path);
+		goto fail;
+	}
+	if ((unsigned long long)st.st_size > (unsigned long long)max) {
+		snprintf(err, errlen, "%s: larger than %zu bytes", path, max);
+		goto fail;
+	}
+	flags = fcntl(fd, F_GETFL);
+	if (flags == -1 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	fp = fdopen(fd, "rb");
+	if (fp == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	return fp;
+fail:
+	close(fd);
+	return NULL;
+}
+
+char *
+file_read_regular(const char *path, size_t max, size_t *len, char *err,
+    size_t errlen)
+{
+	char chunk[8192];
+	struct buf b;
+	FILE *fp;
+	size_t n;
+
+	fp = file_open_regular(path, max, err, errlen);
+	if (fp == NULL)
+		return NULL;
+	/* The size was checked; a file that grows meanwhile is cut off. */
+	buf_init(&b, max);
+	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
+		buf_append(&b, chunk, n);
+	if (ferror(fp) || buf_failed(&b)) {
+		snprintf(err, errlen, "%s: %s", path, ferror(fp) ?
+		    "read error" : "larger than allowed");
+		fclose(fp);
+		buf_free(&b);
+		return NULL;
+	}
+	fclose(fp);
+	return buf_release(&b, len);
 }

@@ -29,6 +29,32 @@
 #include "cli.h"
 
 /*
+ * One line of standard input into out (outlen bytes), without its line
+ * end; "" at end of input.  -1 when it holds a NUL, which would cut the
+ * password short without a word.
+ */
+static int
+read_line(char *out, size_t outlen)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	int rc = 0;
+
+	out[0] = '\0';
+	n = getline(&line, &cap, stdin);
+	if (n > 0 && memchr(line, '\0', (size_t)n) != NULL)
+		rc = -1;
+	else if (n > 0)
+		snprintf(out, outlen, "%s", line);
+	if (line != NULL) {
+		sodium_memzero(line, cap);
+		free(line);
+	}
+	return rc;
+}
+
+/*
  * Reads a password: from a terminal twice without echo, otherwise the
  * first line of standard input.  Returns 0, or -1 with a message printed.
  */
@@ -37,7 +63,7 @@ read_password(char *out, size_t outlen)
 {
 	struct termios old, quiet;
 	char again[1100];
-	int tty = isatty(STDIN_FILENO);
+	int tty = isatty(STDIN_FILENO), nul;
 	size_t n;
 
 	if (tty) {
@@ -50,14 +76,16 @@ read_password(char *out, size_t outlen)
 		fprintf(stderr, "Password (at least %d characters): ",
 		    AUTH_PASSWORD_MIN);
 	}
-	if (fgets(out, (int)outlen, stdin) == NULL)
-		out[0] = '\0';
+	nul = read_line(out, outlen);
 	if (tty) {
 		fprintf(stderr, "\nAgain: ");
-		if (fgets(again, sizeof(again), stdin) == NULL)
-			again[0] = '\0';
+		nul |= read_line(again, sizeof(again));
 		(void)tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
 		fputc('\n', stderr);
+	}
+	if (nul) {
+		fprintf(stderr, "klankbord: the password holds a NUL byte\n");
+		return -1;
 	}
 	n = strcspn(out, "\r\n");
 	out[n] = '\0';

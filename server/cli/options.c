@@ -2,6 +2,7 @@
  * options.c — the option table every subcommand shares, and the steps
  * they all take: parsing options, loading surveys, opening the store.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <libgen.h>
 #include <signal.h>
@@ -293,6 +294,77 @@ num_opt(struct config *c, const char *name, long long min, long long max,
 }
 
 /*
+ * An SMS sender is a name of at most 11 characters (letters, digits and
+ * spaces, as networks allow) or a number of at most 16 digits.
+ */
+static int
+sender_check(const char *s)
+{
+	size_t n, digits = 0, i;
+
+	if (s == NULL)
+		return 0;
+	n = strlen(s);
+	for (i = s[0] == '+' ? 1 : 0; i < n && isdigit((unsigned char)s[i]);
+	    i++)
+		digits++;
+	if (n > 0 && i == n && digits > 0) {
+		if (digits <= 16)
+			return 0;
+		log_warnx("--sms-sender: a number has at most 16 digits");
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != ' ')
+			break;
+	if (n == 0 || n > 11 || i < n) {
+		log_warnx("--sms-sender: at most 11 letters, digits or spaces, "
+		    "or a number of at most 16 digits");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * An existing key file must be a regular file of exactly 32 bytes that are
+ * not all zero (a file of zeros is a key anyone can guess).  A missing
+ * one is made by invite_keys_load.
+ */
+static int
+key_file_check(const char *path)
+{
+	unsigned char key[33], any = 0;
+	char err[4200];
+	size_t n, i;
+	FILE *fp;
+
+	if (access(path, F_OK) == -1 && errno == ENOENT)
+		return 0;
+	fp = file_open_regular(path, 1024 * 1024, err, sizeof(err));
+	if (fp == NULL) {
+		log_warnx("key file %s", err);
+		return -1;
+	}
+	n = fread(key, 1, sizeof(key), fp);
+	fclose(fp);
+	for (i = 0; i < n; i++)
+		any |= key[i];
+	sodium_memzero(key, sizeof(key));
+	if (n != 32) {
+		log_warnx("%s: not a Klankbord key file (32 bytes expected)",
+		    path);
+		return -1;
+	}
+	if (any == 0) {
+		log_warnx("%s: the key is all zeros; delete the file to have a "
+		    "new key made (invitations sent with it stop working)",
+		    path);
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * The SMS options, the key file and a check that the messages fit one SMS.
  * Shared by serve and invite.
  */
@@ -315,6 +387,8 @@ sms_options(struct config *c, struct app *app)
 	sc->provider = (enum sms_provider)p;
 	sc->url = config_get(c, "sms-url");
 	sc->sender = config_get(c, "sms-sender");
+	if (sender_check(sc->sender) == -1)
+		return -1;
 	sc->key = config_get(c, "sms-key");
 	sc->base_url = config_get(c, "base-url");
 	sc->templates[0] = config_get(c, "sms-template-nl");
@@ -365,6 +439,8 @@ sms_options(struct config *c, struct app *app)
 		snprintf(path, sizeof(path), "%s.key", config_get(c, "db"));
 		kf = path;
 	}
+	if (key_file_check(kf) == -1)
+		return -1;
 	if (ensure_parent(kf) == -1 ||
 	    invite_keys_load(kf, &app->keys, err, sizeof(err)) == -1) {
 		log_warnx("%s", err);

@@ -240,29 +240,20 @@ on_mhd_log(void *cls, const char *fmt, va_list ap)
 	log_warnx("http: %s", line);
 }
 
+/* A PEM file: a regular file of 1 byte to 1 MiB. */
 static char *
 slurp(const char *path, char *err, size_t errlen)
 {
-	char chunk[4096];
-	struct buf b;
-	FILE *fp;
-	size_t n;
+	size_t len;
+	char *text;
 
-	fp = fopen(path, "rb");
-	if (fp == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	text = file_read_regular(path, 1024 * 1024, &len, err, errlen);
+	if (text != NULL && len == 0) {
+		snprintf(err, errlen, "%s: empty", path);
+		free(text);
 		return NULL;
 	}
-	buf_init(&b, 1024 * 1024);
-	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
-		buf_append(&b, chunk, n);
-	fclose(fp);
-	if (buf_failed(&b) || b.len == 0) {
-		snprintf(err, errlen, "%s: empty or larger than 1 MiB", path);
-		buf_free(&b);
-		return NULL;
-	}
-	return buf_release(&b, NULL);
+	return text;
 }
 
 int

@@ -60,27 +60,11 @@ static char *
 load(const char *dir, const char *name, size_t *len, char *err,
     size_t errlen)
 {
-	char path[4096], chunk[8192];
-	struct buf b;
-	FILE *fp;
-	size_t n;
+	char path[4096];
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	fp = fopen(path, "rb");
-	if (fp == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	buf_init(&b, WEB_FILE_MAX);
-	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
-		buf_append(&b, chunk, n);
-	fclose(fp);
-	if (buf_failed(&b)) {
-		snprintf(err, errlen, "%s: larger than 512 KiB", path);
-		buf_free(&b);
-		return NULL;
-	}
-	return buf_release(&b, len);
+	/* A regular file, never a FIFO or a device. */
+	return file_read_regular(path, WEB_FILE_MAX, len, err, errlen);
 }
 
 int

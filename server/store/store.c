@@ -3,9 +3,10 @@
  * group-commit writer, backups, and the helpers the store's files share.
  * Each family of tables has its own file beside this one (store_*.c).
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <sqlite3.h>
@@ -749,15 +750,49 @@ int
 store_backup(const char *src, const char *dest, char *err, size_t errlen)
 {
 	sqlite3 *from = NULL, *to = NULL;
+	static const char *const sidecars[] = { "-wal", "-shm", "-journal" };
 	sqlite3_backup *bk = NULL;
+	struct stat sst, dst;
 	struct buf tmp;
-	int rc = -1, step;
+	int rc = -1, step, fd;
+	size_t i;
 
 	buf_init(&tmp, 4096);
 	buf_printf(&tmp, "%s.tmp", dest);
-	if (access(src, R_OK) == -1) {
+	if (access(src, R_OK) == -1 || stat(src, &sst) == -1) {
 		snprintf(err, errlen, "%s: %s", src, strerror(errno));
 		goto out;
+	}
+	/*
+	 * The destination is replaced by a rename: it must be missing or a
+	 * regular file, and not the live database (the same file, or its
+	 * -wal or -shm beside it).
+	 */
+	if (stat(dest, &dst) == 0 && !S_ISREG(dst.st_mode)) {
+		snprintf(err, errlen, "%s: not a regular file (a device, a "
+		    "directory or a pipe); give a new file name", dest);
+		goto out;
+	}
+	if (stat(dest, &dst) == 0 && dst.st_dev == sst.st_dev &&
+	    dst.st_ino == sst.st_ino) {
+		snprintf(err, errlen, "%s: that is the database itself", dest);
+		goto out;
+	}
+	for (i = 0; i < KB_NELEM(sidecars); i++) {
+		struct stat side;
+		char *p = NULL;
+		size_t n = strlen(src) + strlen(sidecars[i]) + 1;
+
+		p = xmalloc(n);
+		snprintf(p, n, "%s%s", src, sidecars[i]);
+		if (stat(p, &side) == 0 && stat(dest, &dst) == 0 &&
+		    dst.st_dev == side.st_dev && dst.st_ino == side.st_ino) {
+			snprintf(err, errlen, "%s: that is the database's %s "
+			    "file", dest, sidecars[i] + 1);
+			free(p);
+			goto out;
+		}
+		free(p);
 	}
 	if (sqlite3_open_v2(src, &from, SQLITE_OPEN_READONLY, NULL) !=
 	    SQLITE_OK) {
@@ -767,6 +802,14 @@ store_backup(const char *src, const char *dest, char *err, size_t errlen)
 	}
 	sqlite3_busy_timeout(from, STORE_BUSY_MS);
 	(void)unlink(buf_cstr(&tmp));
+	/* Made 0600 before SQLite opens it: answers are not for others. */
+	fd = open(buf_cstr(&tmp), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
+	    O_NOFOLLOW, 0600);
+	if (fd == -1) {
+		snprintf(err, errlen, "%s: %s", buf_cstr(&tmp), strerror(errno));
+		goto out;
+	}
+	close(fd);
 	if (sqlite3_open_v2(buf_cstr(&tmp), &to, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "%s: %s", buf_cstr(&tmp), to ?

@@ -22,6 +22,7 @@
 #define SURVEY_MAX_OPTIONS	50
 #define SURVEY_MAX_LANGUAGES	16
 #define SURVEY_TEXT_MAX		2000
+#define SURVEY_NAME_MAX		120	/* a survey title, a location name */
 #define VCTX_DEPTH		8
 
 struct survey_set {
@@ -217,6 +218,76 @@ check_text(struct vctx *v, json_t *obj, const char *key, int required,
 			    SURVEY_TEXT_MAX);
 	}
 	vctx_pop(v);
+}
+
+/* Each language's text of obj[key] is at most max characters. */
+static void
+check_short(struct vctx *v, json_t *obj, const char *key, long max)
+{
+	json_t *j = json_object_get(obj, key), *val;
+	const char *lang;
+
+	if (!json_is_object(j))
+		return;
+	vctx_push(v, key);
+	json_object_foreach(j, lang, val)
+		if (json_is_string(val) && utf8_length(json_string_value(val),
+		    json_string_length(val)) > max)
+			verr(v, lang, "'%s' must be at most %ld characters", key,
+			    max);
+	vctx_pop(v);
+}
+
+/* Has s (n bytes of UTF-8) a control character, C0, DEL or C1? */
+static int
+has_control(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (p[i] < 0x20 || p[i] == 0x7f)
+			return 1;
+		if (p[i] == 0xc2 && i + 1 < n && p[i + 1] >= 0x80 &&
+		    p[i + 1] <= 0x9f)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * No key or string anywhere in j holds a control character: they break
+ * the SVG of a poster, the CSV and the terminal a report is read in.
+ */
+static void
+check_controls(struct vctx *v, json_t *j)
+{
+	const char *key;
+	json_t *val;
+	size_t i;
+
+	if (json_is_string(j)) {
+		if (has_control(json_string_value(j), json_string_length(j)))
+			verr(v, NULL, "control characters (such as a tab or a "
+			    "line break) are not allowed in a text");
+	} else if (json_is_object(j)) {
+		json_object_foreach(j, key, val) {
+			if (has_control(key, strlen(key))) {
+				verr(v, NULL, "control characters are not "
+				    "allowed in a key");
+				continue;
+			}
+			vctx_push(v, key);
+			check_controls(v, val);
+			vctx_pop(v);
+		}
+	} else if (json_is_array(j)) {
+		json_array_foreach(j, i, val) {
+			vctx_push_idx(v, i);
+			check_controls(v, val);
+			vctx_pop(v);
+		}
+	}
 }
 
 static void
@@ -588,6 +659,7 @@ survey_parse(const char *path, const char *text, size_t len,
 		goto fail;
 	}
 	check_keys(&v, s->def, keys);
+	check_controls(&v, s->def);
 	s->id = get_string(&v, s->def, "id", 1);
 	if (s->id != NULL && !ident_valid(s->id, 48, "-")) {
 		verr(&v, "id", "survey id must be 1 to 48 characters of a-z, "
@@ -611,6 +683,7 @@ survey_parse(const char *path, const char *text, size_t len,
 	if (json_object_get(s->def, "minutes") != NULL)
 		get_integer(&v, s->def, "minutes", 0, 1, 60, &minutes);
 	check_text(&v, s->def, "title", 1, s);
+	check_short(&v, s->def, "title", SURVEY_NAME_MAX);
 	check_text(&v, s->def, "intro", 1, s);
 	check_text(&v, s->def, "thanks", 1, s);
 	check_goal(&v, s->def);
@@ -665,28 +738,15 @@ survey_free(struct survey *s)
 static char *
 read_file(const char *path, size_t *len, struct buf *errors)
 {
-	struct buf b;
-	char chunk[8192];
-	size_t n;
-	FILE *fp;
+	char err[4200];
+	char *text;
 
-	fp = fopen(path, "rb");
-	if (fp == NULL) {
-		buf_printf(errors, "%s:1:1: %s\n", path, strerror(errno));
-		return NULL;
-	}
-	buf_init(&b, SURVEY_FILE_MAX);
-	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
-		buf_append(&b, chunk, n);
-	if (ferror(fp) || buf_failed(&b)) {
-		buf_printf(errors, "%s:1:1: %s\n", path, ferror(fp) ?
-		    "read error" : "file is larger than 1 MiB");
-		fclose(fp);
-		buf_free(&b);
-		return NULL;
-	}
-	fclose(fp);
-	return buf_release(&b, len);
+	/* A regular file of at most 1 MiB: no FIFO, device or link to one. */
+	text = file_read_regular(path, SURVEY_FILE_MAX, len, err, sizeof(err));
+	if (text == NULL)
+		buf_printf(errors, "%s:1:1: %s\n", path, err + strlen(path) +
+		    (strncmp(err, path, strlen(path)) == 0 ? 2 : 0));
+	return text;
 }
 
 static int
@@ -722,6 +782,7 @@ load_locations(struct survey_set *set, const char *path, struct buf *errors)
 		    "one location");
 		goto out;
 	}
+	check_controls(&v, set->locations_def);
 	/* Names need Dutch and English; more languages are welcome. */
 	set->locations = xcalloc(json_array_size(list),
 	    sizeof(*set->locations));
@@ -763,6 +824,7 @@ load_locations(struct survey_set *set, const char *path, struct buf *errors)
 					verr(&v, NULL, "'name' has no text in "
 					    "'%s'", name_langs[k]);
 			vctx_pop(&v);
+			check_short(&v, l, "name", SURVEY_NAME_MAX);
 		}
 		if (id != NULL) {
 			set->locations[set->nlocations].id = id;
