@@ -98,7 +98,7 @@ const struct config_opt cli_options[] = {
 	{ "rate-limit", 0, "30/min", "submissions per address, N/min, or off",
 	    CMD_SERVE },
 	{ "connections-per-address", 0, "0", "open connections one address may "
-	    "hold, 0: no limit (keep 0 behind a reverse proxy)", CMD_SERVE },
+	    "hold; 0: 128, or no limit with --trusted-proxy", CMD_SERVE },
 	{ "trusted-proxy", 0, NULL, "take the client address from "
 	    "X-Forwarded-For when the peer is this address", CMD_SERVE },
 	{ "threads", 0, NULL, "HTTP worker threads (default: the number of "
