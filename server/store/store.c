@@ -3,10 +3,9 @@
  * group-commit writer, backups, and the helpers the store's files share.
  * Each family of tables has its own file beside this one (store_*.c).
  */
-#include <sys/stat.h>
-
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <sqlite3.h>
