@@ -320,7 +320,15 @@ file_open_regular(const char *path, size_t max, char *err, size_t errlen)
 		goto fail;
 	}
 	if ((unsigned long long)st.st_size > (unsigned long long)max) {
-		snprintf(err, errlen, "%s: larger than %zu bytes", path, max);
+		if (max % (1024 * 1024) == 0)
+			snprintf(err, errlen, "%s: file is larger than %zu MiB",
+			    path, max / (1024 * 1024));
+		else if (max % 1024 == 0)
+			snprintf(err, errlen, "%s: file is larger than %zu KiB",
+			    path, max / 1024);
+		else
+			snprintf(err, errlen, "%s: file is larger than %zu "
+			    "bytes", path, max);
 		goto fail;
 	}
 	flags = fcntl(fd, F_GETFL);
