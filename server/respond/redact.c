@@ -262,7 +262,7 @@ static int
 email_at(const unsigned char *p, size_t n, size_t i, size_t floor,
     size_t *start, size_t *end)
 {
-	size_t s = i, j, last = 0, lastlen = 0, dots = 0, m;
+	size_t s = i, j, last = 0, lastlen = 0, dots = 0, m, k;
 	int word, words = 0;
 
 	while (s > floor && p[s - 1] == ' ' && s > i - 2)
@@ -298,11 +298,17 @@ email_at(const unsigned char *p, size_t n, size_t i, size_t floor,
 		dots++;
 		j = m;
 	}
+	/* "jan@example.nl2x": the address ends where the letters do. */
+	for (m = last; m < last + lastlen && isalpha(p[m]); m++)
+		;
+	for (k = m; k < last + lastlen && isdigit(p[k]); k++)
+		;
+	if (k < last + lastlen)
+		return 0;
+	lastlen = m - last;
+	*end = m;
 	if (dots == 0 || lastlen == 0 || (words && lastlen < 2))
 		return 0;
-	for (m = last; m < last + lastlen; m++)
-		if (!isalpha(p[m]))
-			return 0;
 	if (words && !known_tld(p + last, lastlen))
 		return 0;
 	*start = s;
