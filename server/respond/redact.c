@@ -262,7 +262,7 @@ static int
 email_at(const unsigned char *p, size_t n, size_t i, size_t floor,
     size_t *start, size_t *end)
 {
-	size_t s = i, j, last = 0, lastlen = 0, dots = 0, m, k;
+	size_t s = i, j, last = 0, lastlen = 0, dots = 0, m;
 	int word, words = 0;
 
 	while (s > floor && p[s - 1] == ' ' && s > i - 2)
@@ -298,12 +298,13 @@ email_at(const unsigned char *p, size_t n, size_t i, size_t floor,
 		dots++;
 		j = m;
 	}
-	/* "jan@example.nl2x": the address ends where the letters do. */
+	/*
+	 * "jan@example.nl2x", "jan@example.nl06-12345678": the address ends
+	 * where the letters of its top-level domain do, if digits follow.
+	 */
 	for (m = last; m < last + lastlen && isalpha(p[m]); m++)
 		;
-	for (k = m; k < last + lastlen && isdigit(p[k]); k++)
-		;
-	if (k < last + lastlen)
+	if (m < last + lastlen && !isdigit(p[m]))
 		return 0;
 	lastlen = m - last;
 	*end = m;
