@@ -705,6 +705,17 @@ redact_text(const char *text, size_t n, int *count)
 		if (!boundary && isdigit(p[i]) && !isdigit(p[i - 1])) {
 			len = digit_run(p + i, m - i, &digits);
 			if (len > 0 && digits >= 9) {
+				/*
+				 * "3581AB0612345678": once the number goes,
+				 * the word before it is a postcode.
+				 */
+				for (s = i; s > done && is_alnum(p[s - 1]); s--)
+					;
+				if ((s == 0 || !is_alnum(p[s - 1])) &&
+				    postcode(p + s, i - s) == i - s) {
+					REPLACE(s, i, MARK_POSTCODE);
+					continue;
+				}
 				e = swallow_digits(p, m, i + len);
 				REPLACE(i, e, MARK_PHONE);
 				continue;

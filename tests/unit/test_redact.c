@@ -160,6 +160,8 @@ test_short_numbers_kept(void **state)
 	/* Glued to letters, a number is still a number. */
 	check("tel0612345678", "tel[telefoon]", 1);
 	check("bsn123456782.", "bsn[telefoon].", 1);
+	/* The word left before a glued number may be a postcode. */
+	check("9999lt024-03-12 10:31", "[postcode][telefoon]:31", 2);
 	/* 23 digits: not one number, but it holds one: it goes whole. */
 	check("06123456789012345678901", "[telefoon]", 1);
 }
