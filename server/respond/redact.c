@@ -636,6 +636,32 @@ landline(const unsigned char *p, size_t n)
 	return i;
 }
 
+/*
+ * "3581AB0612345678", "3581 ab0612345678": once the number at p[i] goes,
+ * the text before it may be a postcode.  Returns where that postcode
+ * starts, or i.
+ */
+static size_t
+glued_postcode(const unsigned char *p, size_t i, size_t done)
+{
+	size_t w, c, k;
+
+	for (w = i; w > done && is_alnum(p[w - 1]); w--)
+		;
+	for (k = 0; k < 2; k++) {
+		if (k == 0)
+			c = w;
+		else if (w >= done + 5 && (p[w - 1] == ' ' || p[w - 1] == '-'))
+			c = w - 5;
+		else
+			break;
+		if ((c == done || !is_alnum(p[c - 1])) &&
+		    postcode(p + c, i - c) == i - c)
+			return c;
+	}
+	return i;
+}
+
 /* Is p[i] just after a euro sign (and a space)? */
 static int
 after_euro(const unsigned char *p, size_t i)
@@ -685,7 +711,8 @@ redact_text(const char *text, size_t n, int *count)
 	while (i < m) {
 		size_t len, s = 0, e = 0;
 		int digits;
-		int boundary = i == 0 || !is_alnum(p[i - 1]);
+		/* Just after a marker is a word's start, as a second pass sees it. */
+		int boundary = i == done || !is_alnum(p[i - 1]);
 
 		if (may_be_at(p, m, i) && email_at(p, m, i, done, &s, &e)) {
 			REPLACE(s, e, MARK_EMAIL);
@@ -709,10 +736,8 @@ redact_text(const char *text, size_t n, int *count)
 				 * "3581AB0612345678": once the number goes,
 				 * the word before it is a postcode.
 				 */
-				for (s = i; s > done && is_alnum(p[s - 1]); s--)
-					;
-				if ((s == 0 || !is_alnum(p[s - 1])) &&
-				    postcode(p + s, i - s) == i - s) {
+				s = glued_postcode(p, i, done);
+				if (s < i) {
 					REPLACE(s, i, MARK_POSTCODE);
 					continue;
 				}
