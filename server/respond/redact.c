@@ -284,6 +284,11 @@ email_at(const unsigned char *p, size_t n, size_t i, size_t floor,
 			j--;
 		if (j == l)
 			break;
+		/* "jan@x.nl.0612345678": a label of digits is the next word. */
+		if (dots > 0 && isdigit(p[l])) {
+			dots--;
+			break;
+		}
 		last = l;
 		lastlen = j - l;
 		*end = j;
