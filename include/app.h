@@ -14,6 +14,7 @@
 #include "survey.h"
 
 struct web;
+struct participants;
 struct auth_throttle;
 struct authpool;
 
@@ -33,6 +34,7 @@ struct app {
 	struct sms		*sms;		/* NULL: SMS is off */
 	struct invite_keys	 keys;
 	const char		*sms_secret;	/* of the gateway callbacks */
+	struct participants	*participants;	/* the volunteers' sign-up */
 
 	/* The survey JSON, ready to send (api_cache_build). */
 	struct http_blob	*survey_blobs;	/* as survey_set_at(i) */

@@ -23,6 +23,7 @@
 #include "http.h"
 #include "link.h"
 #include "log.h"
+#include "participants.h"
 #include "report.h"
 #include "response.h"
 #include "store.h"
@@ -129,6 +130,33 @@ serve_options(struct config *c, struct http_options *ho, struct app *app)
 	return sms_options(c, app);
 }
 
+/* The volunteers' sign-up: consent, key file, expiry. */
+static int
+serve_participants(struct config *c, struct app *app)
+{
+	const char *key = config_get(c, "participants-key-file");
+	char err[1024], *dflt = NULL;
+	long long months;
+	int rc;
+
+	if (num_opt(c, "participants-keep-months", 1, 120, &months) == -1)
+		return -1;
+	if (key == NULL) {
+		struct buf b;
+
+		buf_init(&b, 8192);
+		buf_printf(&b, "%s.participants.key", app->db_path);
+		dflt = buf_release(&b, NULL);
+		key = dflt;
+	}
+	rc = participants_open(config_get(c, "surveys"), key,
+	    (unsigned)months, app->store, &app->participants, err,
+	    sizeof(err));
+	if (rc == -1)
+		log_warnx("%s", err);
+	free(dflt);
+	return rc;
+}
 
 int
 cmd_serve(int argc, char **argv)
@@ -192,6 +220,8 @@ cmd_serve(int argc, char **argv)
 		log_warnx("%s", err);
 		goto out;
 	}
+	if (serve_participants(c, &app) == -1)
+		goto out;
 	api_cache_build(&app);
 	app.logins = auth_throttle_new();
 	/* One thread: a login flood costs one core at most (authpool.h). */
@@ -226,6 +256,7 @@ out:
 	http_stop(h, SHUTDOWN_WAIT_MS);
 	sms_stop(app.sms);
 	publish_stop(pub);
+	participants_close(app.participants);
 	store_close(app.store);
 	if (status == 0)
 		log_info("stopped; everything acknowledged is on disk");

@@ -109,6 +109,11 @@ const struct config_opt cli_options[] = {
 	    "released into the counted responses", CMD_SERVE },
 	{ "tls-cert", 0, NULL, "PEM certificate for HTTPS", CMD_SERVE },
 	{ "tls-key", 0, NULL, "PEM private key for HTTPS", CMD_SERVE },
+	{ "participants-key-file", 0, NULL, "secret key sealing volunteers' "
+	    "names and contacts (default: the database file name + "
+	    ".participants.key)", CMD_SERVE },
+	{ "participants-keep-months", 0, "12", "months a volunteer's sign-up "
+	    "is kept unless renewed", CMD_SERVE },
 };
 
 const size_t cli_noptions = KB_NELEM(cli_options);

@@ -10,6 +10,7 @@
 #include "auth.h"
 #include "dashboard.h"
 #include "http_priv.h"
+#include "participants.h"
 #include "util.h"
 
 /* Who may use a route: PUBLIC, or a set of roles. */
@@ -60,6 +61,24 @@ const struct route http_routes[] = {
 	{ "GET",  "/admin/poster",	0, VIEW, PAGE, admin_poster, NULL },
 	{ "GET",  "/admin/poster.css",	0, PUBLIC, PAGE, admin_poster_css,
 	    NULL },
+	{ "GET",  "/api/participants",	0, PUBLIC, API,
+	    participants_api_consent, NULL },
+	{ "POST", "/api/participants",	0, PUBLIC, API,
+	    participants_api_signup, NULL },
+	{ "GET",  "/w/",		1, PUBLIC, PAGE,
+	    participants_withdraw_page, NULL },
+	{ "GET",  "/r/",		1, PUBLIC, PAGE,
+	    participants_renew_page, NULL },
+	{ "GET",  "/admin/participants", 0, VIEW, PAGE, panel_page, NULL },
+	{ "GET",  "/admin/participants.csv", 0, ADMIN, PAGE,
+	    panel_export_csv, NULL },
+	{ "POST", "/admin/participants/message", 0, ADMIN, PAGE,
+	    panel_message, NULL },
+	{ "GET",  "/admin/api/participants", 0, VIEW, API, panel_api_list,
+	    NULL },
+	/* prefix 2: the tail is "{id}/delete"; the handler checks it. */
+	{ "POST", "/admin/api/participants/", 2, ADMIN, API,
+	    panel_api_delete, NULL },
 };
 
 const size_t http_nroutes = KB_NELEM(http_routes);
@@ -276,7 +295,7 @@ http_dispatch(struct http_request *r)
 		    "the request body is larger than 64 KiB");
 	r->tail = r->url + strlen(r->route->path);
 	if (r->route->prefix && (*r->tail == '\0' ||
-	    strchr(r->tail, '/') != NULL))
+	    (r->route->prefix == 1 && strchr(r->tail, '/') != NULL)))
 		return http_reply_error(r, 404, "not_found", NULL,
 		    "there is nothing at this address");
 	status = guard_origin(r);

@@ -37,7 +37,7 @@ struct cached_page {
 };
 
 struct web {
-	struct asset	 assets[4];
+	struct asset	 assets[6];
 	size_t		 nassets;
 	pthread_mutex_t	 cache_mtx;
 	struct cached_page *cache;
@@ -54,6 +54,8 @@ static const struct {
 	{ "app.js", "text/javascript; charset=utf-8" },
 	{ "app.css", "text/css; charset=utf-8" },
 	{ "i18n.js", "text/javascript; charset=utf-8" },
+	{ "signup.js", "text/javascript; charset=utf-8" },
+	{ "signup.css", "text/css; charset=utf-8" },
 };
 
 static char *

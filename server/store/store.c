@@ -157,6 +157,27 @@ static const char *const migrations[] = {
 	"CREATE TABLE hidden_comments ("
 	"  response INTEGER NOT NULL, question TEXT NOT NULL,"
 	"  PRIMARY KEY (response, question)) WITHOUT ROWID;",
+	/*
+	 * 6: client participation (store_participants.c).  A sign-up holds
+	 * its ISO week only, its name and contact sealed with a key file of
+	 * its own, and no column any response table has: it cannot be
+	 * joined to an answer.  Blocks are keyed hashes of contacts that
+	 * withdrew, never to be contacted again.
+	 */
+	"CREATE TABLE participants ("
+	"  id INTEGER PRIMARY KEY,"
+	"  week TEXT NOT NULL,"
+	"  consent_version INTEGER NOT NULL,"
+	"  lang TEXT NOT NULL,"
+	"  kind TEXT NOT NULL CHECK (kind IN ('sms', 'email')),"
+	"  ways TEXT NOT NULL, topics TEXT NOT NULL, languages TEXT NOT NULL,"
+	"  sealed BLOB NOT NULL,"
+	"  contact_hash BLOB NOT NULL UNIQUE,"
+	"  token_nonce BLOB NOT NULL,"
+	"  withdraw_hash BLOB NOT NULL UNIQUE,"
+	"  renew_hash BLOB NOT NULL UNIQUE);"
+	"CREATE TABLE participant_blocks (contact_hash BLOB PRIMARY KEY)"
+	"  WITHOUT ROWID;",
 };
 
 static const char sql_sel_version[] =

@@ -638,7 +638,7 @@ survey_parse(const char *path, const char *text, size_t len,
 {
 	static const char *const keys[] = { "id", "version", "audience",
 	    "languages", "minutes", "title", "intro", "thanks", "goal",
-	    "questions", NULL };
+	    "questions", "signup", NULL };
 	struct vctx v = { path, text, len, { NULL }, { { 0 } }, 0, errors, 0 };
 	struct survey *s;
 	json_error_t jerr;
@@ -687,6 +687,9 @@ survey_parse(const char *path, const char *text, size_t len,
 	check_text(&v, s->def, "intro", 1, s);
 	check_text(&v, s->def, "thanks", 1, s);
 	check_goal(&v, s->def);
+	if (json_object_get(s->def, "signup") != NULL &&
+	    !json_is_boolean(json_object_get(s->def, "signup")))
+		verr(&v, "signup", "\"signup\" must be true or false");
 	qs = json_object_get(s->def, "questions");
 	if (qs == NULL) {
 		verr(&v, NULL, "missing 'questions'");
@@ -915,6 +918,11 @@ survey_set_load(const char *dir, struct survey_set **out, struct buf *errors)
 
 		buf_init(&path, 4096);
 		buf_printf(&path, "%s/%s", dir, names[i]);
+		/* The participation consent (participants.c). */
+		if (strcmp(names[i], "consent.json") == 0) {
+			buf_free(&path);
+			continue;
+		}
 		if (strcmp(names[i], "locations.json") == 0) {
 			have_locations = 1;
 			if (load_locations(set, buf_cstr(&path), errors) == -1)

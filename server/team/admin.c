@@ -78,6 +78,9 @@ page_begin(struct buf *b, const char *title, const struct http_auth *auth)
 			    "zeiden, wij deden</a> · <a href=\"/admin/users\">"
 			    "Gebruikers</a> · <a href=\"/admin/audit\">Logboek"
 			    "</a>");
+		if (auth->role & (AUTH_ROLE_ADMIN | AUTH_ROLE_VIEWER))
+			buf_puts(b, " · <a href=\"/admin/participants\">"
+			    "Meedenkers</a>");
 		buf_puts(b, "</nav><span class=\"who\">");
 		buf_html(b, auth->user);
 		buf_puts(b, " (");

@@ -1,0 +1,396 @@
+/*
+ * participants_api.c — the volunteers' sign-up as a service: the key file,
+ * the consent, the hourly erasure of expired sign-ups, and the
+ * respondent-facing routes (the consent, the sign-up, withdraw and renew
+ * links).  The sign-up is a request of its own: it carries no survey, no
+ * answer and no id of a response, and only its ISO week is kept.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "app.h"
+#include "log.h"
+#include "participants.h"
+#include "response.h"
+#include "store_participants.h"
+#include "util.h"
+
+#define SWEEP_SECONDS	3600
+
+struct participants {
+	struct participants_consent	*consent;
+	struct participants_keys	 keys;
+	unsigned			 keep_months;
+	struct store			*st;
+	pthread_t			 sweeper;
+	int				 running;
+	int				 stopping;
+	pthread_mutex_t			 mtx;
+	pthread_cond_t			 cond;
+};
+
+int
+participants_expire(struct participants *p, time_t now)
+{
+	char cutoff[9];
+	int n;
+
+	participants_cutoff_week(now, p->keep_months, cutoff);
+	n = store_participant_expire(p->st, cutoff);
+	if (n > 0)
+		log_info("participants: %d expired sign-ups erased", n);
+	return n;
+}
+
+static void *
+sweeper_main(void *arg)
+{
+	struct participants *p = arg;
+
+	pthread_mutex_lock(&p->mtx);
+	while (!p->stopping) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += SWEEP_SECONDS;
+		(void)pthread_cond_timedwait(&p->cond, &p->mtx, &ts);
+		if (p->stopping)
+			break;
+		pthread_mutex_unlock(&p->mtx);
+		(void)participants_expire(p, time(NULL));
+		pthread_mutex_lock(&p->mtx);
+	}
+	pthread_mutex_unlock(&p->mtx);
+	return NULL;
+}
+
+int
+participants_open(const char *dir, const char *key_path, unsigned keep_months,
+    struct store *st, struct participants **out, char *err, size_t errlen)
+{
+	struct participants *p = xcalloc(1, sizeof(*p));
+	struct buf errors;
+	int e;
+
+	*out = NULL;
+	pthread_mutex_init(&p->mtx, NULL);
+	pthread_cond_init(&p->cond, NULL);
+	p->st = st;
+	p->keep_months = keep_months;
+	buf_init(&errors, 16 * 1024);
+	p->consent = participants_consent_load(dir, &errors);
+	if (p->consent == NULL) {
+		snprintf(err, errlen, "%s", buf_cstr(&errors));
+		if (errlen > 0 && strlen(err) > 0 && err[strlen(err) - 1] ==
+		    '\n')
+			err[strlen(err) - 1] = '\0';
+		buf_free(&errors);
+		goto fail;
+	}
+	buf_free(&errors);
+	if (participants_keys_load(key_path, &p->keys, err, errlen) == -1)
+		goto fail;
+	if (participants_expire(p, time(NULL)) == -1) {
+		snprintf(err, errlen, "participants: erasing expired sign-ups "
+		    "failed");
+		goto fail;
+	}
+	e = pthread_create(&p->sweeper, NULL, sweeper_main, p);
+	if (e != 0) {
+		snprintf(err, errlen, "cannot start a thread: %s",
+		    strerror(e));
+		goto fail;
+	}
+	p->running = 1;
+	*out = p;
+	return 0;
+fail:
+	participants_close(p);
+	return -1;
+}
+
+void
+participants_close(struct participants *p)
+{
+	if (p == NULL)
+		return;
+	if (p->running) {
+		pthread_mutex_lock(&p->mtx);
+		p->stopping = 1;
+		pthread_cond_broadcast(&p->cond);
+		pthread_mutex_unlock(&p->mtx);
+		pthread_join(p->sweeper, NULL);
+	}
+	participants_consent_free(p->consent);
+	sodium_memzero(&p->keys, sizeof(p->keys));
+	pthread_mutex_destroy(&p->mtx);
+	pthread_cond_destroy(&p->cond);
+	free(p);
+}
+
+const struct participants_consent *
+participants_consent_of(const struct participants *p)
+{
+	return p->consent;
+}
+
+const struct participants_keys *
+participants_keys_of(const struct participants *p)
+{
+	return &p->keys;
+}
+
+unsigned
+participants_keep_months(const struct participants *p)
+{
+	return p->keep_months;
+}
+
+void
+participants_text(const struct participants *p, const char *key,
+    const char *lang, struct buf *out)
+{
+	const char *t = participants_text_raw(p->consent, key, lang), *m;
+	char months[16];
+
+	if (t == NULL)
+		return;
+	snprintf(months, sizeof(months), "%u", p->keep_months);
+	while ((m = strstr(t, "{months}")) != NULL) {
+		buf_append(out, t, (size_t)(m - t));
+		buf_puts(out, months);
+		t = m + strlen("{months}");
+	}
+	buf_puts(out, t);
+}
+
+
+/* The consent with {months} filled in, for the sign-up screen. */
+int
+participants_api_consent(struct app *app, struct http_request *r)
+{
+	struct participants *p = app->participants;
+	json_t *o, *texts, *t;
+	const char *key, *lang;
+	char months[16];
+
+	if (p == NULL)
+		return http_reply_error(r, 404, "not_found", NULL,
+		    "sign-ups are not offered here");
+	o = json_deep_copy(participants_consent_json(p->consent));
+	snprintf(months, sizeof(months), "%u", p->keep_months);
+	texts = json_object_get(o, "texts");
+	json_object_foreach(texts, key, t) {
+		json_t *v;
+
+		json_object_foreach(t, lang, v) {
+			struct buf b;
+
+			buf_init(&b, 16 * 1024);
+			participants_text(p, key, lang, &b);
+			json_object_set_new(t, lang, json_string(buf_cstr(&b)));
+			buf_free(&b);
+		}
+	}
+	json_object_set_new(o, "keep_months", json_integer(p->keep_months));
+	http_reply_header(r, "Cache-Control", "no-store");
+	http_reply_json(r, o);
+	return 200;
+}
+
+int
+participants_api_signup(struct app *app, struct http_request *r)
+{
+	struct participants *p = app->participants;
+	struct participants_signup s;
+	struct participants_error e;
+	struct store_participant *row = NULL;
+	char token[PARTICIPANTS_TOKEN_MAX];
+	const char *body;
+	struct buf link;
+	unsigned wait;
+	size_t len;
+	int status;
+
+	if (p == NULL)
+		return http_reply_error(r, 404, "not_found", NULL,
+		    "sign-ups are not offered here");
+	wait = http_request_throttle(r, HTTP_BUCKET_SUBMIT);
+	if (wait > 0) {
+		char secs[16];
+
+		snprintf(secs, sizeof(secs), "%u", wait);
+		http_reply_header(r, "Retry-After", secs);
+		return http_reply_error(r, 429, "too_many_requests", NULL,
+		    "too many requests from this address; try again later");
+	}
+	body = http_request_body(r, &len);
+	if (participants_signup_parse(p->consent, body, len, &s, &e) == -1)
+		return http_reply_error(r, e.status, e.code,
+		    e.field[0] ? e.field : NULL, e.message);
+	row = xcalloc(1, sizeof(*row));
+	response_week(time(NULL), row->week);
+	row->consent_version = s.consent_version;
+	snprintf(row->lang, sizeof(row->lang), "%s", s.lang);
+	snprintf(row->kind, sizeof(row->kind), "%s", s.kind);
+	snprintf(row->ways, sizeof(row->ways), "%s", s.ways);
+	snprintf(row->topics, sizeof(row->topics), "%s", s.topics);
+	snprintf(row->languages, sizeof(row->languages), "%s", s.languages);
+	if (participants_seal(&p->keys, s.name, s.contact, row->sealed,
+	    &row->sealed_len) == -1) {
+		status = http_reply_error(r, 422, "too_long", "name",
+		    "the name and contact are too long");
+		goto out;
+	}
+	participants_contact_hash(&p->keys, s.kind, s.contact,
+	    row->contact_hash);
+	randombytes_buf(row->token_nonce, sizeof(row->token_nonce));
+	participants_token(&p->keys, 'r', row->token_nonce, token);
+	participants_token_hash(token, row->renew_hash);
+	participants_token(&p->keys, 'w', row->token_nonce, token);
+	participants_token_hash(token, row->withdraw_hash);
+	if (store_participant_add(app->store, row) == -1) {
+		http_reply_header(r, "Retry-After", "30");
+		status = http_reply_error(r, 503, "storage_unavailable", NULL,
+		    "the sign-up could not be saved; try again later");
+		goto out;
+	}
+	buf_init(&link, 4096);
+	buf_printf(&link, "%s/w/%s", app->base_url, token);
+	http_reply_header(r, "Cache-Control", "no-store");
+	http_reply_json(r, json_pack("{s:s,s:s}", "status", "stored",
+	    "withdraw", buf_cstr(&link)));
+	buf_free(&link);
+	status = 201;
+out:
+	sodium_memzero(token, sizeof(token));
+	sodium_memzero(&s, sizeof(s));
+	if (row != NULL)
+		sodium_memzero(row, sizeof(*row));
+	free(row);
+	return status;
+}
+
+static int
+rtl(const char *lang)
+{
+	return strcmp(lang, "ar") == 0;
+}
+
+/* A small page in the volunteer's language: title and one paragraph. */
+static int
+link_page(struct app *app, struct http_request *r, int status,
+    const char *lang, const char *title_key, const char *text_key)
+{
+	struct participants *p = app->participants;
+	struct buf b, t;
+	char *html;
+	size_t len;
+
+	buf_init(&b, 64 * 1024);
+	buf_init(&t, 16 * 1024);
+	buf_puts(&b, "<!doctype html><html lang=\"");
+	buf_html(&b, lang);
+	buf_printf(&b, "\" dir=\"%s\"><head><meta charset=\"utf-8\">"
+	    "<meta name=\"viewport\" content=\"width=device-width, "
+	    "initial-scale=1\"><meta name=\"referrer\" content=\"no-referrer\">"
+	    "<meta name=\"robots\" content=\"noindex, nofollow\"><title>",
+	    rtl(lang) ? "rtl" : "ltr");
+	participants_text(p, title_key, lang, &t);
+	buf_html(&b, buf_cstr(&t));
+	buf_puts(&b, "</title><style>body{font:1.25rem/1.5 system-ui,"
+	    "sans-serif;margin:0;color:#1a1a1a;background:#fafafa}main{"
+	    "max-width:36rem;margin:2rem auto;padding:0 1rem}h1{font-size:"
+	    "1.6rem}</style></head><body><main><h1>");
+	buf_html(&b, buf_cstr(&t));
+	buf_puts(&b, "</h1><p>");
+	buf_reset(&t);
+	participants_text(p, text_key, lang, &t);
+	buf_html(&b, buf_cstr(&t));
+	buf_puts(&b, "</p></main></body></html>");
+	buf_free(&t);
+	if (buf_failed(&b)) {
+		buf_free(&b);
+		return http_reply_error(r, 500, "internal", NULL,
+		    "the page is too large");
+	}
+	html = buf_release(&b, &len);
+	http_reply_header(r, "Cache-Control", "no-store");
+	http_reply_text(r, "text/html; charset=utf-8", html, len);
+	return status;
+}
+
+/* A token's shape: 17 characters of [0-9A-Za-z]. */
+static int
+token_shape_ok(const char *t)
+{
+	size_t i;
+
+	for (i = 0; t[i] != '\0'; i++)
+		if (!((t[i] >= '0' && t[i] <= '9') || (t[i] >= 'A' &&
+		    t[i] <= 'Z') || (t[i] >= 'a' && t[i] <= 'z')))
+			return 0;
+	return i == 17;
+}
+
+static const char *
+page_lang(struct http_request *r)
+{
+	const char *l = http_request_query(r, "lang");
+
+	return l != NULL && strlen(l) == 2 && ident_valid(l, 2, "") ? l : "nl";
+}
+
+int
+participants_withdraw_page(struct app *app, struct http_request *r)
+{
+	const char *token = http_request_tail(r);
+	unsigned char h[STORE_PART_HASH];
+	char lang[4];
+	int rc;
+
+	if (app->participants == NULL || !token_shape_ok(token))
+		return http_reply_error(r, 404, "not_found", NULL,
+		    "there is nothing at this address");
+	participants_token_hash(token, h);
+	rc = store_participant_withdraw(app->store, h, lang);
+	if (rc == -1)
+		return http_reply_error(r, 503, "unavailable", NULL,
+		    "the database is not available; try again later");
+	/* Erased now, or before: either way nothing of it is left. */
+	if (rc == 0)
+		return link_page(app, r, 410, page_lang(r), "gone_title",
+		    "gone_text");
+	log_info("participants: a sign-up was withdrawn");
+	return link_page(app, r, 200, lang[0] ? lang : "nl",
+	    "withdrawn_title", "withdrawn_text");
+}
+
+int
+participants_renew_page(struct app *app, struct http_request *r)
+{
+	const char *token = http_request_tail(r);
+	unsigned char h[STORE_PART_HASH];
+	char week[9];
+	int rc;
+
+	if (app->participants == NULL || !token_shape_ok(token))
+		return http_reply_error(r, 404, "not_found", NULL,
+		    "there is nothing at this address");
+	participants_token_hash(token, h);
+	response_week(time(NULL), week);
+	rc = store_participant_renew(app->store, h, week);
+	if (rc == -1)
+		return http_reply_error(r, 503, "unavailable", NULL,
+		    "the database is not available; try again later");
+	if (rc == 0)
+		return link_page(app, r, 410, page_lang(r), "gone_title",
+		    "gone_text");
+	return link_page(app, r, 200, page_lang(r), "renewed_title",
+	    "renewed_text");
+}
