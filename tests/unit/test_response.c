@@ -198,7 +198,7 @@ test_multi_answers_and_tallies(void **state)
 	struct store_response r;
 
 	(void)state;
-	accept_body("{\"survey\": \"participatie\", \"version\": 1, \"channel\": "
+	accept_body("{\"survey\": \"participatie\", \"version\": 2, \"channel\": "
 	    "\"kiosk\", \"location\": \"spoorzoom\", \"submission_id\": "
 	    "\"x_y-z_12\", \"answers\": {\"idee\": \"mail jan@example.nl.\", "
 	    "\"manieren\": [\"gesprek\", \"klantenpanel\"], "
