@@ -42,6 +42,7 @@ LDLIBS     := $(PKG_LIBS) $(UNISTRING_LIBS) -pthread -lm
 UNIT_TESTS := test_util test_config test_jsonpos test_survey test_answers \
               test_redact test_response test_store test_qr \
               test_stats test_report test_sms test_auth
+UNIT_TESTS += test_participants
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/%)
 
 # Options for `make run`; override on the command line.
