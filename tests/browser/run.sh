@@ -13,4 +13,5 @@ if [ ! -f node_modules/playwright-core/package.json ] ||
     [ package-lock.json -nt node_modules/.package-lock.json ]; then
 	npm ci --no-audit --no-fund --loglevel=error
 fi
+node signup.mjs	# the participation sign-up (issue #16)
 exec node run.mjs
