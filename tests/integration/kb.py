@@ -153,6 +153,15 @@ def db_query(path, sql, args=()):
         con.close()
 
 
+def survey_version(sid):
+    """The current version of a shipped survey."""
+    with open(os.path.join(ROOT, "surveys", sid + ".json"), encoding="utf-8") as f:
+        return json.load(f)["version"]
+
+
+OUDERS_VERSION = survey_version("ouders")
+
+
 def response(**over):
     """A complete, valid ouders response with a fresh submission id."""
     r = {"survey": "ouders", "version": 1, "channel": "qr",

@@ -21,7 +21,7 @@ import time
 import urllib.parse
 import uuid
 
-from kb import Server, run_tool, db_query, response
+from kb import Server, run_tool, db_query, response, OUDERS_VERSION, survey_version
 
 PW = "correct horse battery"
 CLOSED = None
@@ -267,7 +267,7 @@ def _cases(ctx):
     add("duplicate survey", P('{"survey": "ouders", "survey": "jongeren"}'), 400, "bad_json")
     add("duplicate version", P(json.dumps(_resp()).replace('"version": 1', '"version": 1, "version": 1')), 400, "bad_json")
     add("duplicate answer", P(json.dumps(_resp()).replace('"gehoord": 4', '"gehoord": 4, "gehoord": 5')), 400, "bad_json")
-    add("duplicate multi option", P(_resp(survey="participatie", answers={"meedenken": True, "manieren": ["gesprek", "gesprek"]})),
+    add("duplicate multi option", P(_resp(survey="participatie", version=survey_version("participatie"), answers={"meedenken": True, "manieren": ["gesprek", "gesprek"]})),
         422, "invalid_answer", field="manieren")
     add("hidden question answered", P(_resp(answers=_answers(opnieuw_vertellen=False, hoe_vaak="1"))),
         422, "invalid_answer", field="hoe_vaak")
