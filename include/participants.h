@@ -119,8 +119,9 @@ struct participants;
 
 /*
  * Loads dir/consent.json and the key file, erases expired sign-ups, and
- * starts a thread that does so every hour.  Returns 0 with *out set, or -1
- * with err filled.
+ * starts a thread that does so every hour.  Returns 0 with *out set (NULL
+ * when dir has no consent.json: no sign-up is offered), or -1 with err
+ * filled (a bad consent or key file).
  */
 int	 participants_open(const char *dir, const char *key_path,
 	    unsigned keep_months, struct store *st, struct participants **out,

@@ -21,12 +21,37 @@
 #include "http.h"
 #include "link.h"
 #include "log.h"
+#include "participants.h"
 #include "report.h"
 #include "response.h"
 #include "store.h"
 #include "survey.h"
 #include "util.h"
 #include "cli.h"
+
+/* The participation consent, when the folder has one. */
+static int
+check_consent(const char *dir)
+{
+	struct participants_consent *pc;
+	struct buf errors, path;
+	int rc = 0;
+
+	buf_init(&path, 4096);
+	buf_printf(&path, "%s/consent.json", dir);
+	if (access(buf_cstr(&path), F_OK) == 0) {
+		buf_init(&errors, 64 * 1024);
+		pc = participants_consent_load(dir, &errors);
+		if (pc == NULL) {
+			fputs(buf_cstr(&errors), stderr);
+			rc = -1;
+		}
+		participants_consent_free(pc);
+		buf_free(&errors);
+	}
+	buf_free(&path);
+	return rc;
+}
 
 int
 cmd_surveys(int argc, char **argv)
@@ -49,6 +74,11 @@ cmd_surveys(int argc, char **argv)
 	dir = config_argc(c) == 2 ? config_argv(c, 1) :
 	    config_get(c, "surveys");
 	if (load_surveys(dir, &set) == -1) {
+		config_free(c);
+		return 1;
+	}
+	if (check_consent(dir) == -1) {
+		survey_set_free(set);
 		config_free(c);
 		return 1;
 	}

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "app.h"
 #include "log.h"
@@ -73,11 +74,20 @@ int
 participants_open(const char *dir, const char *key_path, unsigned keep_months,
     struct store *st, struct participants **out, char *err, size_t errlen)
 {
-	struct participants *p = xcalloc(1, sizeof(*p));
+	struct participants *p;
 	struct buf errors;
+	char path[4096];
 	int e;
 
 	*out = NULL;
+	/* A folder without a consent offers no sign-up; a bad one stops. */
+	snprintf(path, sizeof(path), "%s/consent.json", dir);
+	if (access(path, F_OK) == -1 && errno == ENOENT) {
+		log_info("%s: no participation consent; the sign-up is not "
+		    "offered", path);
+		return 0;
+	}
+	p = xcalloc(1, sizeof(*p));
 	pthread_mutex_init(&p->mtx, NULL);
 	pthread_cond_init(&p->cond, NULL);
 	p->st = st;

@@ -321,7 +321,7 @@ def test_key_file_made_and_bad_keys_refused():
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def test_bad_consent_file_stops_the_server():
+def test_bad_consent_file_stops_the_server_and_a_missing_one_offers_none():
     tmp = tempfile.mkdtemp(prefix="kb-it-")
     try:
         surveys = os.path.join(tmp, "surveys")
@@ -332,9 +332,15 @@ def test_bad_consent_file_stops_the_server():
         s = Server(tmp=tmp, surveys=surveys)
         assert s.start(expect_fail=True) != 0
         assert any(re.search(r"consent\.json:\d+:\d+: \"version\" must be", l) for l in s.log), s.log
+        rc, out, err = run_tool("surveys", "check", surveys)
+        assert rc == 1 and re.search(r"consent\.json:\d+:\d+: \"version\" must be", err), (rc, err)
+        # A folder without a consent offers no sign-up, and says so.
         os.unlink(path)
-        s = Server(tmp=tmp, surveys=surveys)
-        assert s.start(expect_fail=True) != 0
-        assert any("consent.json" in l for l in s.log), s.log
+        with Server(tmp=tmp, surveys=surveys) as s:
+            assert any("the sign-up is not offered" in l for l in s.log), s.log
+            assert s.get("/api/participants")[0] == 404
+            assert _signup(s)[0] == 404
+            assert s.get("/w/" + "A" * 17)[0] == 404
+        assert run_tool("surveys", "check", surveys)[0] == 0
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
