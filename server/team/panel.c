@@ -597,7 +597,11 @@ admin_list(struct app *app, struct http_request *r, struct buf *b,
 	    "link waarmee de meedenker zich meteen afmeldt.</p>"
 	    "<label for=\"text\">Bericht</label><textarea id=\"text\" "
 	    "name=\"text\" form=\"message-form\" rows=\"3\" cols=\"60\" "
-	    "maxlength=\"%d\" required></textarea><p><button type=\"submit\" "
+	    "maxlength=\"%d\" required></textarea><p><input "
+	    "type=\"checkbox\" id=\"renew\" name=\"renew\" value=\"1\" "
+	    "form=\"message-form\"> <label for=\"renew\" style=\"display:"
+	    "inline\">Met een link om de aanmelding te verlengen (e-mail)"
+	    "</label></p><p><button type=\"submit\" "
 	    "form=\"message-form\">Bericht klaarzetten</button></p>",
 	    PANEL_MESSAGE_MAX, PANEL_MESSAGE_MAX);
 }
@@ -657,6 +661,7 @@ panel_message(struct app *app, struct http_request *r)
 	const struct http_auth *auth = http_request_auth(r);
 	const struct participants_keys *keys;
 	const char *text = http_request_form(r, "text");
+	int renew = http_request_form(r, "renew") != NULL;
 	struct rows rs;
 	struct buf b, msg;
 	char detail[160];
@@ -709,6 +714,12 @@ panel_message(struct app *app, struct http_request *r)
 		buf_reset(&msg);
 		buf_printf(&msg, "%s Afmelden: %s/w/%s", text, app->base_url,
 		    token);
+		/* A sign-up near its end can be kept by its own link. */
+		if (renew) {
+			participants_token(keys, 'r', p->token_nonce, token);
+			buf_printf(&msg, " Blijven meedenken: %s/r/%s?lang=%s",
+			    app->base_url, token, p->lang);
+		}
 		buf_puts(&b, "<li><strong>");
 		buf_html(&b, contact);
 		buf_puts(&b, "</strong><br>");

@@ -295,6 +295,23 @@ def test_message_lists_emails_with_their_withdraw_link():
             st, h, data = s.post("/admin/participants/message", urllib.parse.urlencode(form),
                                  headers={"Cookie": ann, "Content-Type": "application/x-www-form-urlencoded"})
             assert st == 422 and json.loads(data)["field"] == "text"
+            # With a renewal link: it keeps the sign-up for another term.
+            old_week = time.strftime("%G-W%V", time.localtime(time.time() - 330 * 86400))
+            con = sqlite3.connect(db)
+            con.execute("UPDATE participants SET week = ?", (old_week,))
+            con.commit()
+            con.close()
+            form["text"] = "Wilt u of wil je blijven meedenken?"
+            form["renew"] = "1"
+            st, h, page2 = s.post("/admin/participants/message", urllib.parse.urlencode(form),
+                                  headers={"Cookie": ann, "Content-Type": "application/x-www-form-urlencoded"})
+            r = re.search(rb"/r/([0-9A-Za-z]{17})\?lang=nl", page2)
+            assert st == 200 and r, page2
+            st, h, renewed = s.get("/r/" + r.group(1).decode() + "?lang=nl")
+            assert st == 200 and b"Aanmelding verlengd" in renewed
+            weeks = {w for (w,) in db_query(db, "SELECT week FROM participants")}
+            assert time.strftime("%G-W%V") in weeks and old_week in weeks, weeks
+            assert s.get("/r/" + "B" * 17)[0] == 410
             # The link in the message withdraws that volunteer.
             assert s.get("/w/" + m.group(1).decode())[0] == 200
             assert _count(db) == 1
