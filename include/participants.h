@@ -150,6 +150,32 @@ json_t	*participants_consent_json(const struct participants_consent *c);
 void	 participants_text(const struct participants *p, const char *key,
 	    const char *lang, struct buf *out);
 
+/*
+ * Sends one SMS: 0 when the gateway took it, 1 to try again later, -1 when
+ * it failed for good.  ref is the message's own reference.
+ */
+typedef int	(*participants_send_fn)(void *arg, const char *to,
+		    const char *text, const char *ref);
+
+struct invite_keys;
+struct sms_config;
+
+/* The SMS to a volunteer: text, the withdraw link, maybe the renew link. */
+int	 participants_sms_text(const char *base_url, const char *text,
+	    const char *withdraw, const char *renew, const char *lang,
+	    struct buf *out);
+/*
+ * Hands the waiting SMS messages to volunteers to send (nothing in quiet
+ * hours).  Skips, and ends, messages to volunteers who withdrew or opted
+ * out of SMS (invite keys' phone hash), or whose text is not one GSM-7
+ * segment; after PARTICIPANTS_SMS_TRIES tries a message is dropped.
+ * Returns the messages sent, or -1.
+ */
+#define PARTICIPANTS_SMS_TRIES	8
+int	 participants_outbox_drain(struct participants *p,
+	    const struct invite_keys *ik, const struct sms_config *c,
+	    time_t now, participants_send_fn send, void *arg);
+
 struct app;
 struct http_request;
 

@@ -67,4 +67,26 @@ int	 store_participant_expire(struct store *st, const char *cutoff_week);
 int	 store_participant_blocked(struct store *st,
 	    const unsigned char contact_hash[STORE_PART_HASH]);
 
+/*
+ * The outbox of SMS messages to volunteers: the admin's text per volunteer,
+ * its link added when sent; a row goes when its message is final, and with
+ * its volunteer.  queue: 0 or -1.
+ */
+int	 store_panel_queue(struct store *st, long long participant,
+	    const char *text, int renew) __attribute__((warn_unused_result));
+/* Messages waiting, or -1. */
+int	 store_panel_pending(struct store *st);
+/* Up to limit waiting messages with their volunteer (fn may not call the
+ * store); 0 or -1. */
+int	 store_panel_due(struct store *st, int limit,
+	    void (*fn)(long long id, const char *text, int renew, int tries,
+	    const struct store_participant *p, void *arg), void *arg);
+/* Ends a message (sent or failed): 1, 0, -1. */
+int	 store_panel_done(struct store *st, long long id);
+/* Counts a failed try: 0 or -1. */
+int	 store_panel_retry(struct store *st, long long id);
+/* 1 when the number opted out of SMS (the SMS sender's keyed hash), 0, -1. */
+int	 store_participant_sms_optedout(struct store *st,
+	    const unsigned char phone_hash[32]);
+
 #endif

@@ -15,6 +15,9 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "invite.h"
+#include "phone.h"
+#include "sms.h"
 #include "log.h"
 #include "participants.h"
 #include "response.h"
@@ -403,4 +406,102 @@ participants_renew_page(struct app *app, struct http_request *r)
 		    "gone_text");
 	return link_page(app, r, 200, page_lang(r), "renewed_title",
 	    "renewed_text");
+}
+
+
+int
+participants_sms_text(const char *base_url, const char *text,
+    const char *withdraw, const char *renew, const char *lang,
+    struct buf *out)
+{
+	long n;
+
+	buf_reset(out);
+	buf_printf(out, "%s Stoppen: %s/w/%s", text, base_url, withdraw);
+	if (renew != NULL)
+		buf_printf(out, " Blijven: %s/r/%s?lang=%s", base_url, renew,
+		    lang);
+	n = phone_gsm7_length(buf_cstr(out));
+	return n < 0 || n > 160 ? -1 : 0;
+}
+
+struct drain {
+	struct participants		*p;
+	const struct invite_keys	*ik;
+	const struct sms_config		*c;
+	participants_send_fn		 send;
+	void				*arg;
+	int				 sent;
+};
+
+static void
+drain_one(long long id, const char *text, int renew, int tries,
+    const struct store_participant *sp, void *arg)
+{
+	struct drain *d = arg;
+	char name[PARTICIPANTS_NAME_MAX * 4 + 1];
+	char contact[PARTICIPANTS_CONTACT_MAX], ref[24];
+	char w[PARTICIPANTS_TOKEN_MAX], r[PARTICIPANTS_TOKEN_MAX];
+	unsigned char ph[STORE_PHONE_HASH];
+	struct buf msg;
+	int rc;
+
+	buf_init(&msg, 1024);
+	if (strcmp(sp->kind, "sms") != 0 || participants_unseal(&d->p->keys,
+	    sp->sealed, sp->sealed_len, name, sizeof(name), contact,
+	    sizeof(contact)) == -1)
+		goto drop;
+	/* Never to a volunteer who withdrew or opted out of SMS. */
+	invite_phone_hash(d->ik, contact, ph);
+	if (store_participant_blocked(d->p->st, sp->contact_hash) != 0 ||
+	    store_participant_sms_optedout(d->p->st, ph) != 0)
+		goto drop;
+	participants_token(&d->p->keys, 'w', sp->token_nonce, w);
+	participants_token(&d->p->keys, 'r', sp->token_nonce, r);
+	/* The renew link only when it fits in the one segment. */
+	if ((!renew || participants_sms_text(d->c->base_url, text, w, r,
+	    sp->lang, &msg) == -1) && participants_sms_text(d->c->base_url,
+	    text, w, NULL, sp->lang, &msg) == -1) {
+		log_warnx("participants: message %016llx is not one SMS; "
+		    "dropped", (unsigned long long)id);
+		goto drop;
+	}
+	snprintf(ref, sizeof(ref), "p%016llx", (unsigned long long)id);
+	rc = d->send(d->arg, contact, buf_cstr(&msg), ref);
+	if (rc == 0) {
+		d->sent++;
+		goto drop;
+	}
+	if (rc == 1 && tries + 1 < PARTICIPANTS_SMS_TRIES) {
+		(void)store_panel_retry(d->p->st, id);
+		goto out;
+	}
+	log_warnx("participants: message %016llx failed", (unsigned long long)
+	    id);
+drop:
+	(void)store_panel_done(d->p->st, id);
+out:
+	sodium_memzero(contact, sizeof(contact));
+	sodium_memzero(name, sizeof(name));
+	sodium_memzero(w, sizeof(w));
+	sodium_memzero(r, sizeof(r));
+	if (msg.data != NULL)
+		sodium_memzero(msg.data, msg.cap);
+	buf_free(&msg);
+}
+
+int
+participants_outbox_drain(struct participants *p,
+    const struct invite_keys *ik, const struct sms_config *c, time_t now,
+    participants_send_fn send, void *arg)
+{
+	struct drain d = { p, ik, c, send, arg, 0 };
+
+	if (sms_quiet_wait(c, now) > 0)
+		return 0;
+	if (store_panel_due(p->st, 32, drain_one, &d) == -1)
+		return -1;
+	if (d.sent > 0)
+		(void)store_purge_erased(p->st);
+	return d.sent;
 }

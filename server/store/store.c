@@ -177,7 +177,13 @@ static const char *const migrations[] = {
 	"  withdraw_hash BLOB NOT NULL UNIQUE,"
 	"  renew_hash BLOB NOT NULL UNIQUE);"
 	"CREATE TABLE participant_blocks (contact_hash BLOB PRIMARY KEY)"
-	"  WITHOUT ROWID;",
+	"  WITHOUT ROWID;"
+	"CREATE TABLE participant_outbox ("
+	"  id INTEGER PRIMARY KEY,"
+	"  participant INTEGER NOT NULL REFERENCES participants (id)"
+	"    ON DELETE CASCADE,"
+	"  text TEXT NOT NULL, renew INTEGER NOT NULL DEFAULT 0,"
+	"  tries INTEGER NOT NULL DEFAULT 0);",
 };
 
 static const char sql_sel_version[] =

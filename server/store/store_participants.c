@@ -45,6 +45,23 @@ static const char sql_part_renew[] =
 	"UPDATE participants SET week = ? WHERE renew_hash = ?";
 static const char sql_part_expire[] =
 	"DELETE FROM participants WHERE week <= ?";
+static const char sql_panel_queue[] =
+	"INSERT INTO participant_outbox (id, participant, text, renew)"
+	" VALUES (?, ?, ?, ?)";
+static const char sql_panel_pending[] =
+	"SELECT count(*) FROM participant_outbox";
+static const char sql_panel_due[] =
+	"SELECT o.id, o.text, o.renew, o.tries, p.id, p.week,"
+	" p.consent_version, p.lang, p.kind, p.ways, p.topics, p.languages,"
+	" p.sealed, p.contact_hash, p.token_nonce, p.withdraw_hash,"
+	" p.renew_hash FROM participant_outbox o JOIN participants p"
+	" ON p.id = o.participant ORDER BY o.id LIMIT ?";
+static const char sql_panel_done[] =
+	"DELETE FROM participant_outbox WHERE id = ?";
+static const char sql_panel_retry[] =
+	"UPDATE participant_outbox SET tries = tries + 1 WHERE id = ?";
+static const char sql_sms_optedout[] =
+	"SELECT 1 FROM optouts WHERE phone_hash = ?";
 static const char sql_part_blocked[] =
 	"SELECT 1 FROM participant_blocks WHERE contact_hash = ?";
 
@@ -59,31 +76,38 @@ copy_blob(sqlite3_stmt *s, int col, unsigned char *out, size_t outlen)
 		memcpy(out, p, outlen);
 }
 
+/* Reads the COLS of a sign-up from column at on. */
 static void
-read_row(sqlite3_stmt *s, struct store_participant *p)
+read_row_at(sqlite3_stmt *s, int at, struct store_participant *p)
 {
 	const void *sealed;
 	int n;
 
 	memset(p, 0, sizeof(*p));
-	p->id = sqlite3_column_int64(s, 0);
-	copy_col(s, 1, p->week, sizeof(p->week));
-	p->consent_version = sqlite3_column_int64(s, 2);
-	copy_col(s, 3, p->lang, sizeof(p->lang));
-	copy_col(s, 4, p->kind, sizeof(p->kind));
-	copy_col(s, 5, p->ways, sizeof(p->ways));
-	copy_col(s, 6, p->topics, sizeof(p->topics));
-	copy_col(s, 7, p->languages, sizeof(p->languages));
-	sealed = sqlite3_column_blob(s, 8);
-	n = sqlite3_column_bytes(s, 8);
+	p->id = sqlite3_column_int64(s, at);
+	copy_col(s, at + 1, p->week, sizeof(p->week));
+	p->consent_version = sqlite3_column_int64(s, at + 2);
+	copy_col(s, at + 3, p->lang, sizeof(p->lang));
+	copy_col(s, at + 4, p->kind, sizeof(p->kind));
+	copy_col(s, at + 5, p->ways, sizeof(p->ways));
+	copy_col(s, at + 6, p->topics, sizeof(p->topics));
+	copy_col(s, at + 7, p->languages, sizeof(p->languages));
+	sealed = sqlite3_column_blob(s, at + 8);
+	n = sqlite3_column_bytes(s, at + 8);
 	if (sealed != NULL && n > 0 && (size_t)n <= sizeof(p->sealed)) {
 		memcpy(p->sealed, sealed, (size_t)n);
 		p->sealed_len = (size_t)n;
 	}
-	copy_blob(s, 9, p->contact_hash, sizeof(p->contact_hash));
-	copy_blob(s, 10, p->token_nonce, sizeof(p->token_nonce));
-	copy_blob(s, 11, p->withdraw_hash, sizeof(p->withdraw_hash));
-	copy_blob(s, 12, p->renew_hash, sizeof(p->renew_hash));
+	copy_blob(s, at + 9, p->contact_hash, sizeof(p->contact_hash));
+	copy_blob(s, at + 10, p->token_nonce, sizeof(p->token_nonce));
+	copy_blob(s, at + 11, p->withdraw_hash, sizeof(p->withdraw_hash));
+	copy_blob(s, at + 12, p->renew_hash, sizeof(p->renew_hash));
+}
+
+static void
+read_row(sqlite3_stmt *s, struct store_participant *p)
+{
+	read_row_at(s, 0, p);
 }
 
 /* Runs a one-blob statement with no rows: changed rows, or -1. */
@@ -284,5 +308,116 @@ store_participant_blocked(struct store *st,
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_blob(s, 1, contact_hash, STORE_PART_HASH, SQLITE_STATIC);
+	return adm_exists(st, s);
+}
+
+int
+store_panel_queue(struct store *st, long long participant, const char *text,
+    int renew)
+{
+	sqlite3_stmt *s = adm_begin(st, sql_panel_queue);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, store_random_id());
+	sqlite3_bind_int64(s, 2, participant);
+	sqlite3_bind_text(s, 3, text, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 4, renew ? 1 : 0);
+	return adm_exec(st, s) == 1 ? 0 : -1;
+}
+
+int
+store_panel_pending(struct store *st)
+{
+	sqlite3_stmt *s = adm_begin(st, sql_panel_pending);
+	int rc, n;
+
+	if (s == NULL)
+		return -1;
+	rc = adm_row(st, s);
+	if (rc != 1)
+		return -1;
+	n = sqlite3_column_int(s, 0);
+	adm_end(st, s);
+	return n;
+}
+
+struct due_row {
+	long long			 id;
+	char				*text;
+	int				 renew, tries;
+	struct store_participant	 p;
+};
+
+int
+store_panel_due(struct store *st, int limit,
+    void (*fn)(long long, const char *, int, int,
+    const struct store_participant *, void *), void *arg)
+{
+	sqlite3_stmt *s = adm_begin(st, sql_panel_due);
+	struct due_row *rows = NULL;
+	size_t n = 0, i;
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int(s, 1, limit);
+	/* Copied out first: fn may send, which must not hold the store. */
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		rows = xrealloc(rows, (n + 1) * sizeof(*rows));
+		rows[n].id = sqlite3_column_int64(s, 0);
+		rows[n].text = xstrdup(col_text(s, 1));
+		rows[n].renew = sqlite3_column_int(s, 2);
+		rows[n].tries = sqlite3_column_int(s, 3);
+		read_row_at(s, 4, &rows[n].p);
+		n++;
+	}
+	if (rc != SQLITE_DONE)
+		log_warnx("store: %s", sqlite3_errmsg(st->adm));
+	adm_end(st, s);
+	for (i = 0; i < n; i++) {
+		if (rc == SQLITE_DONE)
+			fn(rows[i].id, rows[i].text, rows[i].renew,
+			    rows[i].tries, &rows[i].p, arg);
+		free(rows[i].text);
+		sodium_memzero(&rows[i].p, sizeof(rows[i].p));
+	}
+	free(rows);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+store_panel_done(struct store *st, long long id)
+{
+	sqlite3_stmt *s = adm_begin(st, sql_panel_done);
+	int n;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	n = adm_exec(st, s);
+	return n < 0 ? -1 : n > 0;
+}
+
+int
+store_panel_retry(struct store *st, long long id)
+{
+	sqlite3_stmt *s = adm_begin(st, sql_panel_retry);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	return adm_exec(st, s) < 0 ? -1 : 0;
+}
+
+int
+store_participant_sms_optedout(struct store *st,
+    const unsigned char phone_hash[32])
+{
+	sqlite3_stmt *s = adm_begin(st, sql_sms_optedout);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_blob(s, 1, phone_hash, 32, SQLITE_STATIC);
 	return adm_exists(st, s);
 }

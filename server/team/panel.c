@@ -592,6 +592,13 @@ admin_list(struct app *app, struct http_request *r, struct buf *b,
 	buf_puts(b, "</tbody></table>");
 	buf_printf(b, "<p>%zu van de %zu aanmeldingen getoond.</p>", shown,
 	    rs->n);
+	{
+		int waiting = store_panel_pending(app->store);
+
+		if (waiting > 0)
+			buf_printf(b, "<p class=\"notice\">%d SMS-berichten "
+			    "wachten op de SMS-dienst.</p>", waiting);
+	}
 	buf_printf(b, "<h2>Bericht aan de gekozen meedenkers</h2><p>Kort, "
 	    "zonder namen: ten hoogste %d tekens. Elk bericht krijgt een "
 	    "link waarmee de meedenker zich meteen afmeldt.</p>"
@@ -651,9 +658,9 @@ panel_page(struct app *app, struct http_request *r)
 /*
  * Writes to the chosen volunteers.  Each message is the admin's text and
  * the volunteer's own withdraw link.  E-mail addresses are listed, each
- * with its message, for the admin to send by hand.  SMS needs an entry
- * point in the SMS sender for a free text (see the report of issue #16):
- * until then those volunteers are counted and not contacted.
+ * with its message, for the admin to send by hand.  SMS messages are
+ * queued in the outbox, which participants_outbox_drain hands to the SMS
+ * sender.
  */
 int
 panel_message(struct app *app, struct http_request *r)
@@ -666,6 +673,7 @@ panel_message(struct app *app, struct http_request *r)
 	struct buf b, msg;
 	char detail[160];
 	size_t i, emails = 0, sms = 0, blocked = 0;
+	int failed = 0;
 	long chars;
 
 	if (app->participants == NULL)
@@ -678,6 +686,15 @@ panel_message(struct app *app, struct http_request *r)
 	if (phone_gsm7_length(text) < 0)
 		return http_reply_error(r, 422, "invalid", "text", "use only "
 		    "letters an SMS can carry (no emoji)");
+	/* With its withdraw link (of fixed length) it must fit one SMS. */
+	buf_init(&msg, 4096);
+	if (participants_sms_text(app->base_url, text, "00000000000000000",
+	    NULL, "nl", &msg) == -1) {
+		buf_free(&msg);
+		return http_reply_error(r, 422, "too_long", "text", "with its "
+		    "links the message is longer than one SMS; shorten it");
+	}
+	buf_free(&msg);
 	if (rows_load(app, &rs) == -1)
 		return http_reply_error(r, 503, "unavailable", NULL,
 		    "the database is not available");
@@ -706,6 +723,11 @@ panel_message(struct app *app, struct http_request *r)
 			continue;
 		}
 		if (strcmp(p->kind, "sms") == 0) {
+			if (store_panel_queue(app->store, p->id, text,
+			    renew) == -1) {
+				failed = 1;
+				break;
+			}
 			sms++;
 			continue;
 		}
@@ -734,10 +756,14 @@ panel_message(struct app *app, struct http_request *r)
 	if (emails == 0)
 		buf_puts(&b, "<p>Geen e-mailadressen gekozen.</p>");
 	buf_puts(&b, "<h2>SMS</h2>");
+	if (failed)
+		buf_puts(&b, "<p class=\"error\" role=\"alert\">Niet alle "
+		    "SMS-berichten konden worden klaargezet. Probeer het "
+		    "opnieuw.</p>");
 	if (sms > 0)
-		buf_printf(&b, "<p class=\"notice\">%zu gekozen meedenkers "
-		    "willen een SMS. Versturen via de SMS-dienst kan nog niet "
-		    "vanuit deze pagina; er is niets verstuurd.</p>", sms);
+		buf_printf(&b, "<p class=\"notice\">%zu SMS-berichten "
+		    "klaargezet, elk met een eigen afmeldlink. Ze gaan via de "
+		    "SMS-dienst, niet in de stille uren.</p>", sms);
 	else
 		buf_puts(&b, "<p>Geen SMS-meedenkers gekozen.</p>");
 	if (blocked > 0)
@@ -746,7 +772,7 @@ panel_message(struct app *app, struct http_request *r)
 	buf_puts(&b, "<p><a href=\"/admin/participants\">Terug naar de "
 	    "meedenkers</a></p>");
 	snprintf(detail, sizeof(detail), "e-mail addresses listed=%zu, sms "
-	    "not sent=%zu, withdrawn skipped=%zu", emails, sms, blocked);
+	    "queued=%zu, withdrawn skipped=%zu", emails, sms, blocked);
 	(void)store_audit_add(app->store, auth->user, "participants message",
 	    detail);
 	sodium_memzero(msg.data, msg.cap);

@@ -287,14 +287,21 @@ def test_message_lists_emails_with_their_withdraw_link():
             assert EMAIL.encode() in page
             m = re.search(rb"/w/([0-9A-Za-z]{17})", page)
             assert m, page
-            assert b"1 gekozen meedenkers willen een SMS" in page
+            assert b"1 SMS-berichten klaargezet" in page
+            assert db_query(db, "SELECT count(*) FROM participant_outbox")[0][0] == 1
+            # The outbox holds the admin's text, never a number or a link.
+            row = db_query(db, "SELECT text FROM participant_outbox")[0][0]
+            assert row == form["text"] and "/w/" not in row
+            st, h, listing = s.get("/admin/participants", headers={"Cookie": ann})
+            assert b"1 SMS-berichten wachten" in listing
             detail = [d for a, d in db_query(db, "SELECT action, detail FROM audit") if a == "participants message"]
             assert detail and EMAIL not in detail[0]
             # Bad messages are refused with the field.
-            form["text"] = "x" * 101
-            st, h, data = s.post("/admin/participants/message", urllib.parse.urlencode(form),
-                                 headers={"Cookie": ann, "Content-Type": "application/x-www-form-urlencoded"})
-            assert st == 422 and json.loads(data)["field"] == "text"
+            for bad in ("x" * 101, "", "Kom je? \U0001F600"):
+                form["text"] = bad
+                st, h, data = s.post("/admin/participants/message", urllib.parse.urlencode(form),
+                                     headers={"Cookie": ann, "Content-Type": "application/x-www-form-urlencoded"})
+                assert st == 422 and json.loads(data)["field"] == "text", (bad, st, data)
             # With a renewal link: it keeps the sign-up for another term.
             old_week = time.strftime("%G-W%V", time.localtime(time.time() - 330 * 86400))
             con = sqlite3.connect(db)

@@ -21,6 +21,9 @@
 #include <sqlite3.h>
 
 #include "helpers.h"
+#include "invite.h"
+#include "phone.h"
+#include "sms.h"
 #include "participants.h"
 #include "response.h"
 #include "store.h"
@@ -659,8 +662,145 @@ test_schema_cannot_join(void **state)
 		}
 	}
 	sqlite3_finalize(s);
-	assert_int_equal(n, 13);
+	assert_int_equal(n, 13);	/* the columns checked above */
 	sqlite3_close(db);
+}
+
+
+/* The outbox drain with a recording sender (the gateway's side). */
+struct sent {
+	char	to[32][32];
+	char	text[32][200];
+	int	n;
+	int	answer;		/* what the "gateway" says */
+};
+
+static int
+record_send(void *arg, const char *to, const char *text, const char *ref)
+{
+	struct sent *s = arg;
+
+	assert_true(ref[0] == 'p' && strlen(ref) == 17);
+	if (s->n < 32) {
+		snprintf(s->to[s->n], sizeof(s->to[0]), "%s", to);
+		snprintf(s->text[s->n], sizeof(s->text[0]), "%s", text);
+		s->n++;
+	}
+	return s->answer;
+}
+
+static int
+outbox_count(const char *db)
+{
+	sqlite3 *h;
+	sqlite3_stmt *s;
+	int n = -1;
+
+	assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL),
+	    SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(h, "SELECT count(*) FROM "
+	    "participant_outbox", -1, &s, NULL), SQLITE_OK);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(h);
+	return n;
+}
+
+/* A volunteer as the API stores one, sealed with the service's keys. */
+static long long
+volunteer(struct participants *pp, struct store *st, const char *phone)
+{
+	const struct participants_keys *k = participants_keys_of(pp);
+	struct store_participant p;
+	char token[PARTICIPANTS_TOKEN_MAX];
+
+	memset(&p, 0, sizeof(p));
+	snprintf(p.week, sizeof(p.week), "2026-W47");
+	response_week(time(NULL), p.week);
+	p.consent_version = 1;
+	snprintf(p.lang, sizeof(p.lang), "nl");
+	snprintf(p.kind, sizeof(p.kind), "sms");
+	snprintf(p.ways, sizeof(p.ways), "panel");
+	assert_int_equal(participants_seal(k, "Sam", phone, p.sealed,
+	    &p.sealed_len), 0);
+	participants_contact_hash(k, "sms", phone, p.contact_hash);
+	randombytes_buf(p.token_nonce, sizeof(p.token_nonce));
+	participants_token(k, 'w', p.token_nonce, token);
+	participants_token_hash(token, p.withdraw_hash);
+	participants_token(k, 'r', p.token_nonce, token);
+	participants_token_hash(token, p.renew_hash);
+	assert_int_equal(store_participant_add(st, &p), 0);
+	return p.id;
+}
+
+static void
+test_outbox_drain(void **state)
+{
+	struct sfx *f = *state;
+	struct participants *pp = NULL;
+	struct invite_keys ik;
+	struct sms_config c;
+	struct sent s;
+	char key[160], err[512];
+	unsigned char ph[STORE_PHONE_HASH];
+	long long a, b, o;
+
+	snprintf(key, sizeof(key), "%s/p.key", f->dir);
+	assert_int_equal(participants_open(TEST_SURVEYS_DIR, key, 12, f->st,
+	    &pp, err, sizeof(err)), 0);
+	randombytes_buf(&ik, sizeof(ik));
+	memset(&c, 0, sizeof(c));
+	c.base_url = "https://kb.example.nl";
+	c.quiet_from = c.quiet_to = -1;
+	memset(&s, 0, sizeof(s));
+	a = volunteer(pp, f->st, "+31612345678");
+	b = volunteer(pp, f->st, "+31600000001");
+	o = volunteer(pp, f->st, "+31600000002");
+	/* The third opted out of SMS (the SMS sender's own list). */
+	invite_phone_hash(&ik, "+31600000002", ph);
+	assert_int_equal(store_optout(f->st, ph), 0);	/* no invitations ended */
+	assert_int_equal(store_panel_queue(f->st, a, "Praat mee op 12 mei?",
+	    0), 0);
+	assert_int_equal(store_panel_queue(f->st, b, "Praat mee op 12 mei?",
+	    1), 0);
+	assert_int_equal(store_panel_queue(f->st, o, "Praat mee op 12 mei?",
+	    0), 0);
+	/* The gateway is down: both kept, for a later try. */
+	s.answer = 1;
+	assert_int_equal(participants_outbox_drain(pp, &ik, &c, time(NULL),
+	    record_send, &s), 0);
+	assert_int_equal(s.n, 2);
+	assert_int_equal(outbox_count(f->db), 2);
+	/* It is back: sent, each with its own withdraw link, then gone. */
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(participants_outbox_drain(pp, &ik, &c, time(NULL),
+	    record_send, &s), 2);
+	assert_int_equal(s.n, 2);
+	assert_int_equal(outbox_count(f->db), 0);
+	assert_true(strcmp(s.to[0], s.to[1]) != 0);
+	assert_true((strcmp(s.to[0], "+31612345678") == 0) ^
+	    (strcmp(s.to[1], "+31612345678") == 0));
+	for (int i = 0; i < 2; i++) {
+		assert_non_null(strstr(s.text[i], "Praat mee op 12 mei? "
+		    "Stoppen: https://kb.example.nl/w/"));
+		assert_true(phone_gsm7_length(s.text[i]) <= 160);
+	}
+	assert_string_not_equal(s.text[0], s.text[1]);
+	/* Quiet hours all day: nothing goes. */
+	assert_int_equal(store_panel_queue(f->st, a, "Nog een vraag", 0), 0);
+	c.quiet_from = 0;
+	c.quiet_to = 24 * 60 - 1;
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(participants_outbox_drain(pp, &ik, &c, time(NULL),
+	    record_send, &s), 0);
+	assert_int_equal(s.n, 0);
+	assert_int_equal(outbox_count(f->db), 1);
+	/* The volunteer withdraws: the message goes with the sign-up. */
+	assert_int_equal(store_participant_delete(f->st, a), 1);
+	assert_int_equal(outbox_count(f->db), 0);
+	participants_close(pp);
+	unlink(key);
 }
 
 int
@@ -687,6 +827,8 @@ main(void)
 		    s_setup, s_teardown),
 		cmocka_unit_test_setup_teardown(test_schema_cannot_join,
 		    s_setup, s_teardown),
+		cmocka_unit_test_setup_teardown(test_outbox_drain, s_setup,
+		    s_teardown),
 	};
 
 	if (sodium_init() < 0)
