@@ -228,8 +228,7 @@ store_participant_delete(struct store *st, long long id)
 	sqlite3_bind_int64(s, 1, id);
 	n = adm_exec(st, s);
 	if (n > 0 && store_purge_erased(st) == -1)
-		log_warnx("store: a deleted sign-up may linger in the "
-		    "write-ahead log until the next checkpoint");
+		store_erase_soon(st);	/* the checkpointer retries */
 	return n < 0 ? -1 : n > 0;
 }
 
@@ -263,8 +262,7 @@ store_participant_withdraw(struct store *st,
 	if (store_batch_end(st) == -1)
 		return -1;
 	if (n > 0 && store_purge_erased(st) == -1)
-		log_warnx("store: a withdrawn sign-up may linger in the "
-		    "write-ahead log until the next checkpoint");
+		store_erase_soon(st);	/* the checkpointer retries */
 	return n > 0;
 }
 
@@ -294,8 +292,7 @@ store_participant_expire(struct store *st, const char *cutoff_week)
 	sqlite3_bind_text(s, 1, cutoff_week, -1, SQLITE_STATIC);
 	n = adm_exec(st, s);
 	if (n > 0 && store_purge_erased(st) == -1)
-		log_warnx("store: expired sign-ups may linger in the "
-		    "write-ahead log until the next checkpoint");
+		store_erase_soon(st);	/* the checkpointer retries */
 	return n;
 }
 

@@ -131,7 +131,8 @@ try {
     }, before);
   }
   await page.waitForSelector('main.thanks');
-  await waitFor(() => sql("SELECT count(*) AS n FROM responses WHERE survey = 'participatie'")[0].n === 1, 'the response');
+  await waitFor(() => sql("SELECT (SELECT count(*) FROM intake WHERE survey = 'participatie') + " +
+    "(SELECT count(*) FROM responses WHERE survey = 'participatie') AS n")[0].n === 1, 'the response');
 
   /* 2. the sign-up screen: app.js calls the hook after the thanks. */
   let hooked = true;

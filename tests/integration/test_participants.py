@@ -137,8 +137,9 @@ def test_encrypted_at_rest_and_week_only():
         assert os.path.getsize(key) == 32
         # No column a response has, and no time but the week.
         cols = [r[1] for r in db_query(s.db, "PRAGMA table_info(participants)")]
-        rcols = [r[1] for r in db_query(s.db, "PRAGMA table_info(responses)")]
-        assert set(cols) & set(rcols) <= {"id", "lang", "week"}, cols
+        for table in ("responses", "intake"):
+            rcols = [r[1] for r in db_query(s.db, "PRAGMA table_info(%s)" % table)]
+            assert rcols and set(cols) & set(rcols) <= {"id", "lang", "week"}, (table, cols)
         for c in cols:
             assert not re.search(r"time|created|date|day|seen|at$|submission|survey|answer", c), c
 

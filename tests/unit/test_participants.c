@@ -626,7 +626,7 @@ static void
 test_schema_cannot_join(void **state)
 {
 	struct sfx *f = *state;
-	static const char *const others[] = { "responses", "invitations",
+	static const char *const others[] = { "responses", "intake", "invitations",
 	    "rollup_cells", "rollup_answers" };
 	static const char *const timecols[] = { "created", "at", "time",
 	    "day", "date", "seen", "updated", "expires", "submission",
