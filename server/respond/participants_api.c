@@ -316,10 +316,10 @@ link_page(struct app *app, struct http_request *r, int status,
 	    rtl(lang) ? "rtl" : "ltr");
 	participants_text(p, title_key, lang, &t);
 	buf_html(&b, buf_cstr(&t));
-	buf_puts(&b, "</title><style>body{font:1.25rem/1.5 system-ui,"
-	    "sans-serif;margin:0;color:#1a1a1a;background:#fafafa}main{"
-	    "max-width:36rem;margin:2rem auto;padding:0 1rem}h1{font-size:"
-	    "1.6rem}</style></head><body><main><h1>");
+	/* The policy allows no inline style: the sign-up's stylesheet. */
+	buf_puts(&b, "</title><link rel=\"stylesheet\" "
+	    "href=\"/assets/signup.css\"></head><body class=\"su-page\">"
+	    "<main><h1>");
 	buf_html(&b, buf_cstr(&t));
 	buf_puts(&b, "</h1><p>");
 	buf_reset(&t);

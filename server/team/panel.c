@@ -274,7 +274,7 @@ panel_api_list(struct app *app, struct http_request *r)
 		name_of(app, p, name, sizeof(name), contact, sizeof(contact));
 		json_array_append_new(list, json_pack("{s:s,s:s,s:s,s:s,s:s,"
 		    "s:o,s:o,s:o,s:I}", "id", id, "week", p->week, "name",
-		    name, "contact", p->kind, "lang", p->lang, "ways",
+		    name, "kind", p->kind, "lang", p->lang, "ways",
 		    id_array(p->ways), "topics", id_array(p->topics),
 		    "languages", id_array(p->languages), "consent_version",
 		    (json_int_t)p->consent_version));

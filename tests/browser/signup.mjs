@@ -107,6 +107,14 @@ try {
   const problems = [];
   const posts = [];
   page.on('pageerror', (e) => problems.push('page error: ' + e.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) problems.push('console: ' + m.text());
+  });
+  page.on('response', (r) => {
+    const u = new URL(r.url());
+    if (r.status() >= 400 && u.pathname !== '/favicon.ico' && !(r.status() === 410 && /^\/w\//.test(u.pathname)))
+      problems.push(`HTTP ${r.status()} ${u.pathname}`);
+  });
   page.on('request', (r) => {
     const u = new URL(r.url());
     if (r.method() === 'POST') posts.push({ path: u.pathname, at: Date.now(), body: r.postData(), headers: r.headers() });
@@ -201,6 +209,8 @@ try {
   assert.equal(sql('SELECT count(*) AS n FROM participants')[0].n, 0);
   violations.push(...await axe(page, 'withdrawn page'));
   await page.screenshot({ path: path.join(OUT, 'signup-withdrawn.png'), fullPage: true });
+  assert.equal(await page.evaluate(() => getComputedStyle(document.body).backgroundColor), 'rgb(246, 244, 239)',
+    'the page has its stylesheet');
   const again = await page.goto(server.base + wpath);
   assert.equal(again.status(), 410);
   violations.push(...await axe(page, 'gone page'));
