@@ -37,7 +37,7 @@ struct cached_page {
 };
 
 struct web {
-	struct asset	 assets[6];
+	struct asset	 assets[7];
 	size_t		 nassets;
 	pthread_mutex_t	 cache_mtx;
 	struct cached_page *cache;
@@ -55,6 +55,7 @@ static const struct {
 	{ "app.css", "text/css; charset=utf-8" },
 	{ "i18n.js", "text/javascript; charset=utf-8" },
 	{ "signup.js", "text/javascript; charset=utf-8" },
+	{ "signup-form.js", "text/javascript; charset=utf-8" },
 	{ "signup.css", "text/css; charset=utf-8" },
 };
 
