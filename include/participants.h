@@ -176,6 +176,18 @@ int	 participants_outbox_drain(struct participants *p,
 	    const struct invite_keys *ik, const struct sms_config *c,
 	    time_t now, participants_send_fn send, void *arg);
 
+/*
+ * Lets the service's thread send the outbox through send (arg, the SMS
+ * invite keys for opt-outs and the SMS settings for quiet hours and links
+ * must outlive p): at once, then every minute and whenever woken.  Until
+ * it is called, messages wait.
+ */
+void	 participants_set_sender(struct participants *p,
+	    participants_send_fn send, void *arg, const struct invite_keys *ik,
+	    const struct sms_config *c);
+/* Something was queued: look at the outbox now. */
+void	 participants_wake(struct participants *p);
+
 struct app;
 struct http_request;
 

@@ -25,6 +25,7 @@
 #include "util.h"
 
 #define SWEEP_SECONDS	3600
+#define DRAIN_SECONDS	60
 
 struct participants {
 	struct participants_consent	*consent;
@@ -36,6 +37,13 @@ struct participants {
 	int				 stopping;
 	pthread_mutex_t			 mtx;
 	pthread_cond_t			 cond;
+	int				 woken;
+
+	/* Who sends SMS to volunteers (participants_set_sender), or NULL. */
+	participants_send_fn		 send;
+	void				*send_arg;
+	const struct invite_keys	*ik;
+	const struct sms_config		*smscfg;
 };
 
 int
@@ -51,26 +59,68 @@ participants_expire(struct participants *p, time_t now)
 	return n;
 }
 
+/*
+ * Erases expired sign-ups every hour and, once a sender is set, hands
+ * waiting SMS to it every minute or when woken.  Runs on its own thread:
+ * a gateway call never holds up a request.
+ */
 static void *
 sweeper_main(void *arg)
 {
 	struct participants *p = arg;
+	time_t last_expire = time(NULL);
 
 	pthread_mutex_lock(&p->mtx);
 	while (!p->stopping) {
 		struct timespec ts;
+		participants_send_fn send;
+		time_t now;
 
 		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += SWEEP_SECONDS;
-		(void)pthread_cond_timedwait(&p->cond, &p->mtx, &ts);
+		ts.tv_sec += p->send != NULL ? DRAIN_SECONDS : SWEEP_SECONDS;
+		while (!p->stopping && !p->woken && pthread_cond_timedwait(
+		    &p->cond, &p->mtx, &ts) == 0)
+			;
+		p->woken = 0;
 		if (p->stopping)
 			break;
+		send = p->send;
 		pthread_mutex_unlock(&p->mtx);
-		(void)participants_expire(p, time(NULL));
+		now = time(NULL);
+		if (now - last_expire >= SWEEP_SECONDS) {
+			(void)participants_expire(p, now);
+			last_expire = now;
+		}
+		if (send != NULL)
+			(void)participants_outbox_drain(p, p->ik, p->smscfg,
+			    now, send, p->send_arg);
 		pthread_mutex_lock(&p->mtx);
 	}
 	pthread_mutex_unlock(&p->mtx);
 	return NULL;
+}
+
+void
+participants_set_sender(struct participants *p, participants_send_fn send,
+    void *arg, const struct invite_keys *ik, const struct sms_config *c)
+{
+	pthread_mutex_lock(&p->mtx);
+	p->send = send;
+	p->send_arg = arg;
+	p->ik = ik;
+	p->smscfg = c;
+	p->woken = 1;
+	pthread_cond_broadcast(&p->cond);
+	pthread_mutex_unlock(&p->mtx);
+}
+
+void
+participants_wake(struct participants *p)
+{
+	pthread_mutex_lock(&p->mtx);
+	p->woken = 1;
+	pthread_cond_broadcast(&p->cond);
+	pthread_mutex_unlock(&p->mtx);
 }
 
 int

@@ -753,6 +753,8 @@ panel_message(struct app *app, struct http_request *r)
 		emails++;
 	}
 	buf_puts(&b, "</ul>");
+	if (sms > 0)
+		participants_wake(app->participants);
 	if (emails == 0)
 		buf_puts(&b, "<p>Geen e-mailadressen gekozen.</p>");
 	buf_puts(&b, "<h2>SMS</h2>");

@@ -5,6 +5,7 @@
  * in a fresh folder under /tmp.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -803,6 +804,72 @@ test_outbox_drain(void **state)
 	unlink(key);
 }
 
+/* The service's own thread hands the outbox to the sender once set. */
+struct threaded {
+	pthread_mutex_t	mtx;
+	pthread_cond_t	cond;
+	int		n;
+	char		to[32];
+};
+
+static int
+threaded_send(void *arg, const char *to, const char *text, const char *ref)
+{
+	struct threaded *t = arg;
+
+	(void)text;
+	(void)ref;
+	pthread_mutex_lock(&t->mtx);
+	t->n++;
+	snprintf(t->to, sizeof(t->to), "%s", to);
+	pthread_cond_broadcast(&t->cond);
+	pthread_mutex_unlock(&t->mtx);
+	return 0;
+}
+
+static void
+test_outbox_sent_by_the_service_thread(void **state)
+{
+	struct sfx *f = *state;
+	struct participants *pp = NULL;
+	struct threaded t;
+	struct invite_keys ik;
+	struct sms_config c;
+	struct timespec ts;
+	char key[160], err[512];
+	long long a;
+
+	snprintf(key, sizeof(key), "%s/p.key", f->dir);
+	assert_int_equal(participants_open(TEST_SURVEYS_DIR, key, 12, f->st,
+	    &pp, err, sizeof(err)), 0);
+	randombytes_buf(&ik, sizeof(ik));
+	memset(&c, 0, sizeof(c));
+	c.base_url = "https://kb.example.nl";
+	c.quiet_from = c.quiet_to = -1;
+	memset(&t, 0, sizeof(t));
+	pthread_mutex_init(&t.mtx, NULL);
+	pthread_cond_init(&t.cond, NULL);
+	a = volunteer(pp, f->st, "+31612345678");
+	/* Queued before a sender exists: it waits. */
+	assert_int_equal(store_panel_queue(f->st, a, "Praat mee?", 0), 0);
+	participants_wake(pp);
+	assert_int_equal(outbox_count(f->db), 1);
+	participants_set_sender(pp, threaded_send, &t, &ik, &c);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += 30;
+	pthread_mutex_lock(&t.mtx);
+	while (t.n == 0 && pthread_cond_timedwait(&t.cond, &t.mtx, &ts) == 0)
+		;
+	pthread_mutex_unlock(&t.mtx);
+	assert_int_equal(t.n, 1);
+	assert_string_equal(t.to, "+31612345678");
+	participants_close(pp);
+	assert_int_equal(outbox_count(f->db), 0);
+	pthread_mutex_destroy(&t.mtx);
+	pthread_cond_destroy(&t.cond);
+	unlink(key);
+}
+
 int
 main(void)
 {
@@ -829,6 +896,8 @@ main(void)
 		    s_setup, s_teardown),
 		cmocka_unit_test_setup_teardown(test_outbox_drain, s_setup,
 		    s_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_outbox_sent_by_the_service_thread, s_setup, s_teardown),
 	};
 
 	if (sodium_init() < 0)
