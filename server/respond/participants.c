@@ -458,8 +458,10 @@ participants_signup_parse(const struct participants_consent *c,
 			if (strcmp(key, keys[i]) == 0)
 				break;
 		if (keys[i] == NULL) {
-			efail(e, 422, "unknown_field", strlen(key) < 32 ? key :
-			    "body", "this field is not part of a sign-up");
+			/* The field named, unless it cannot be (empty, long). */
+			efail(e, 422, "unknown_field", *key != '\0' &&
+			    strlen(key) < 32 ? key : "body", "this field is not "
+			    "part of a sign-up");
 			goto out;
 		}
 	}

@@ -23,7 +23,7 @@ cd "$(dirname "$0")/../.."
 
 CC=${FUZZ_CC:-clang}
 OUT=build/fuzz
-TARGETS="survey answers redact config jsonpos"
+TARGETS="survey answers redact config jsonpos signup"
 # Every module but main.c goes into an archive, so each target pulls in
 # only the objects it needs (and new dependencies need no change here).
 PKGS="libmicrohttpd sqlite3 jansson libsodium libqrencode libpng"

@@ -344,6 +344,10 @@ test_signup_invalid(void **state)
 	    OK_WAYS ", \"submission_id\": \"abc\""), 422, "submission_id");
 	expect_bad(f, B("\"name\": \"Sam\", \"phone\": \"0612345678\", "
 	    OK_WAYS ", \"survey\": \"ouders\""), 422, "survey");
+	expect_bad(f, B("\"\": \"Sam\", \"phone\": \"0612345678\", " OK_WAYS),
+	    422, "body");
+	expect_bad(f, B("\"name\": \"Sam\", \"phone\": \"0612345678\", "
+	    OK_WAYS ", \"a_field_name_longer_than_32_bytes\": 1"), 422, "body");
 	/* Name. */
 	expect_bad(f, B("\"phone\": \"0612345678\", " OK_WAYS), 422, "name");
 	expect_bad(f, B("\"name\": \"\", \"phone\": \"0612345678\", " OK_WAYS),
