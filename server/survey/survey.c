@@ -784,6 +784,40 @@ goal_target(struct vctx *v, json_t *gj, struct survey_goal *g,
 	}
 }
 
+/*
+ * A goal's text is for the team, not for respondents: the survey's first
+ * language is required, the others are welcome.
+ */
+static void
+goal_text(struct vctx *v, json_t *gj, const struct survey *s)
+{
+	json_t *t = json_object_get(gj, "text"), *val;
+	const char *lang;
+
+	if (t == NULL) {
+		verr(v, NULL, "missing 'text'");
+		return;
+	}
+	if (!json_is_object(t)) {
+		verr(v, "text", "'text' must be an object with a text per "
+		    "language");
+		return;
+	}
+	vctx_push(v, "text");
+	if (s->nlanguages > 0 && json_object_get(t, s->languages[0]) == NULL)
+		verr(v, NULL, "'text' has no text in '%s'", s->languages[0]);
+	json_object_foreach(t, lang, val) {
+		if (!survey_has_language(s, lang))
+			verr(v, lang, "language '%s' is not in 'languages'",
+			    lang);
+		else if (!json_is_string(val) || json_string_length(val) == 0 ||
+		    json_string_length(val) > SURVEY_TEXT_MAX)
+			verr(v, lang, "text must be 1 to %d characters",
+			    SURVEY_TEXT_MAX);
+	}
+	vctx_pop(v);
+}
+
 static void
 check_one_goal(struct vctx *v, json_t *gj, struct survey *s)
 {
@@ -810,7 +844,7 @@ check_one_goal(struct vctx *v, json_t *gj, struct survey *s)
 			verr(v, "id", "goal id '%s' is used twice", id);
 			id = NULL;
 		}
-	check_text(v, gj, "text", 1, s);
+	goal_text(v, gj, s);
 	g->text = json_object_get(gj, "text");
 	goal_measure(v, gj, g, s);
 	dir = get_string(v, gj, "direction", 1);

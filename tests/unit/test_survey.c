@@ -560,11 +560,12 @@ test_shipped_set_loads(void **state)
 	assert_int_equal(survey_set_load(TEST_SURVEYS_DIR, &set, &errors), 0);
 	assert_string_equal(buf_cstr(&errors), "");
 	assert_non_null(set);
-	assert_int_equal(survey_set_count(set), 3);
+	assert_int_equal(survey_set_count(set), 4);
 	assert_string_equal(survey_set_at(set, 0)->id, "jongeren");
-	assert_string_equal(survey_set_at(set, 1)->id, "ouders");
-	assert_string_equal(survey_set_at(set, 2)->id, "participatie");
-	assert_null(survey_set_at(set, 3));
+	assert_string_equal(survey_set_at(set, 1)->id, "medewerkers");
+	assert_string_equal(survey_set_at(set, 2)->id, "ouders");
+	assert_string_equal(survey_set_at(set, 3)->id, "participatie");
+	assert_null(survey_set_at(set, 4));
 	s = survey_set_find(set, "ouders", 0);
 	assert_non_null(s);
 	assert_int_equal(s->current, 1);
