@@ -60,6 +60,11 @@ const struct route http_routes[] = {
 	{ "GET",  "/admin/poster",	0, VIEW, PAGE, admin_poster, NULL },
 	{ "GET",  "/admin/poster.css",	0, PUBLIC, PAGE, admin_poster_css,
 	    NULL },
+	{ "GET",  "/admin/goals",	0, VIEW, PAGE, admin_goals_page, NULL },
+	{ "GET",  "/admin/goals/report", 0, VIEW, PAGE, admin_goals_report,
+	    NULL },
+	{ "GET",  "/admin/goals.css",	0, PUBLIC, PAGE, admin_goals_css, NULL },
+	{ "GET",  "/admin/api/goals",	0, VIEW, API, admin_api_goals, NULL },
 };
 
 const size_t http_nroutes = KB_NELEM(http_routes);

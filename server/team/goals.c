@@ -1,0 +1,454 @@
+/*
+ * goals.c — a survey's goals from the protected table set.  Nothing here
+ * reads a response: every number is a sum over report cells that are
+ * shown, so a goal can never tell more than the dashboard does.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "goals.h"
+#include "util.h"
+
+/* The report question a goal measures, or -1. */
+static long
+report_qindex(const struct report *r, const struct survey_goal *g)
+{
+	const char *id;
+	size_t i;
+
+	if (g->question < 0 || (size_t)g->question >= r->s->nquestions)
+		return -1;
+	id = r->s->questions[g->question].id;
+	for (i = 0; i < r->nq; i++)
+		if (strcmp(r->qs[i].q->id, id) == 0)
+			return (long)i;
+	return -1;
+}
+
+static int
+in_share(const struct survey_goal *g, const char *value)
+{
+	size_t i;
+
+	for (i = 0; i < g->nshare; i++)
+		if (strcmp(g->share_of[i], value) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Is what the goal needs from this cell withheld?  The whole cell when it
+ * is suppressed; the report's per-question and satisfaction flags join
+ * here as the protected set grows them.
+ */
+static int
+cell_withheld(const struct report *r, const struct survey_goal *g,
+    const struct report_cell *c)
+{
+	(void)r;
+	(void)g;
+	return c->hidden;
+}
+
+int
+goals_cell_measure(const struct report *r, const struct survey_goal *g,
+    const struct report_cell *c, struct stats_cell *out)
+{
+	const struct report_question *rq;
+	long qi;
+	size_t k;
+
+	memset(out, 0, sizeof(*out));
+	if (cell_withheld(r, g, c))
+		return -1;
+	out->n = c->c.n;
+	if (g->measure == SURVEY_GOAL_SATISFACTION) {
+		*out = c->c;
+		return 0;
+	}
+	qi = report_qindex(r, g);
+	if (qi < 0)
+		return 0;
+	rq = &r->qs[qi];
+	for (k = 0; k < rq->nvalues; k++) {
+		long long cnt = c->counts[rq->first + k];
+		double v;
+
+		if (cnt <= 0)
+			continue;
+		if (g->measure == SURVEY_GOAL_SHARE)
+			v = in_share(g, r->values[rq->first + k]) ? 100.0 : 0.0;
+		else
+			v = (double)(rq->q->min + (long long)k);
+		out->sn += cnt;
+		out->ssum += v * (double)cnt;
+		out->ssq += v * v * (double)cnt;
+	}
+	return 0;
+}
+
+void
+goals_evaluate(const struct survey_goal *g, const struct stats_cell *cells,
+    const int *missing, size_t np, const struct stats_cell *base,
+    long long k, struct goal_result *res)
+{
+	struct stats_cell *use = xcalloc(np + 1, sizeof(*use));
+	size_t i;
+
+	res->g = g;
+	for (i = 0; i < np; i++) {
+		struct goal_point *pt = &res->series[i];
+
+		memset(pt, 0, sizeof(*pt));
+		if (missing[i] || cells[i].sn == 0)
+			continue;
+		pt->has = 1;
+		pt->value = cells[i].ssum / (double)cells[i].sn;
+		pt->n = cells[i].sn;
+		use[i] = cells[i];
+	}
+	if (base != NULL && base->sn > 0) {
+		res->has_base = 1;
+		res->base = base->ssum / (double)base->sn;
+		res->base_n = base->sn;
+	}
+	if (np > 0 && res->series[np - 1].has) {
+		res->has_latest = 1;
+		res->latest = res->series[np - 1].value;
+		res->latest_n = res->series[np - 1].n;
+	}
+	if (res->has_base && res->has_latest) {
+		res->has_change = 1;
+		res->change = res->latest - res->base;
+	}
+	stats_trend(use, np, k, &res->trend);
+	free(use);
+	switch (res->trend.verdict) {
+	case STATS_RISING:
+		res->outcome = g->down ? GOAL_BAD : GOAL_GOOD;
+		break;
+	case STATS_FALLING:
+		res->outcome = g->down ? GOAL_GOOD : GOAL_BAD;
+		break;
+	case STATS_NO_CHANGE:
+		res->outcome = GOAL_FLAT;
+		break;
+	case STATS_TOO_FEW:
+		res->outcome = GOAL_TOO_FEW;
+		break;
+	}
+	if (res->trend.verdict != STATS_TOO_FEW) {
+		/* Quarters are the periods: four to a year. */
+		res->has_per_year = 1;
+		res->per_year = 4 * res->trend.slope;
+		res->per_year_lo = 4 * res->trend.lo;
+		res->per_year_hi = 4 * res->trend.hi;
+	}
+}
+
+const char *
+goals_outcome_text(enum goal_outcome o)
+{
+	switch (o) {
+	case GOAL_GOOD:
+		return "gaat de goede kant op";
+	case GOAL_FLAT:
+		return "geen duidelijke verandering";
+	case GOAL_BAD:
+		return "gaat de verkeerde kant op";
+	case GOAL_TOO_FEW:
+		break;
+	}
+	return "nog te weinig reacties";
+}
+
+const char *
+goals_outcome_code(enum goal_outcome o)
+{
+	switch (o) {
+	case GOAL_GOOD:
+		return "good";
+	case GOAL_FLAT:
+		return "flat";
+	case GOAL_BAD:
+		return "bad";
+	case GOAL_TOO_FEW:
+		break;
+	}
+	return "too_few";
+}
+
+/* The first and last month of a period "2026-07" or "2026-Q3". */
+static void
+period_months(const char *p, char first[8], char last[8])
+{
+	int y = 0, q = 1;
+
+	if (p[5] == 'Q' && sscanf(p, "%4d-Q%1d", &y, &q) == 2 && q >= 1 &&
+	    q <= 4) {
+		period_format(first, y, 3 * q - 2, '-');
+		period_format(last, y, 3 * q, '-');
+		return;
+	}
+	snprintf(first, 8, "%s", p);
+	snprintf(last, 8, "%s", p);
+}
+
+static long
+group_of(const struct report *r, const char *location)
+{
+	size_t i;
+
+	if (location == NULL)
+		return 0;
+	for (i = 0; i < r->ng; i++)
+		if (strcmp(r->groups[i], location) == 0)
+			return (long)i;
+	return -1;
+}
+
+/*
+ * Sums the goal's measure over the periods of r that lie inside
+ * [from, to].  Returns 0, or -1 when a period there is withheld or the
+ * window cuts through a period (so the sum is not of whole cells).
+ */
+static int
+window_sum(const struct report *r, const struct survey_goal *g,
+    const char *location, const char *from, const char *to,
+    struct stats_cell *out)
+{
+	long gi = group_of(r, location);
+	struct stats_cell one;
+	char first[8], last[8];
+	size_t p;
+
+	memset(out, 0, sizeof(*out));
+	if (gi < 0)
+		return -1;
+	for (p = 0; p < r->np; p++) {
+		int before, after;
+
+		period_months(r->periods[p], first, last);
+		before = strcmp(last, from) < 0;
+		after = strcmp(first, to) > 0;
+		if (before || after)
+			continue;
+		if (strcmp(first, from) < 0 || strcmp(last, to) > 0)
+			return -1;
+		if (goals_cell_measure(r, g, &r->cells[p * r->ng +
+		    (size_t)gi], &one) == -1)
+			return -1;
+		stats_cell_add(out, &one);
+	}
+	return 0;
+}
+
+static int
+quarter_aligned(const struct survey_goal *g)
+{
+	int y, m1, m2;
+
+	if (sscanf(g->base_from, "%4d-%2d", &y, &m1) != 2 ||
+	    sscanf(g->base_to, "%4d-%2d", &y, &m2) != 2)
+		return 0;
+	return m1 % 3 == 1 && m2 % 3 == 0;
+}
+
+/* Monthly reports of one baseline window, kept for the goals sharing it. */
+struct base_cache {
+	char		 from[8], to[8];
+	struct report	*all, *byloc;
+};
+
+static int
+base_reports(struct goal_board *b, struct store *st,
+    const struct survey_set *set, const struct survey_goal *g,
+    struct base_cache *cache, size_t *ncache, char *err, size_t errlen)
+{
+	struct report_query q;
+	struct base_cache *c;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < *ncache; i++)
+		if (strcmp(cache[i].from, g->base_from) == 0 &&
+		    strcmp(cache[i].to, g->base_to) == 0)
+			return (int)i;
+	c = &cache[(*ncache)++];
+	snprintf(c->from, sizeof(c->from), "%s", g->base_from);
+	snprintf(c->to, sizeof(c->to), "%s", g->base_to);
+	memset(&q, 0, sizeof(q));
+	q.survey = b->s->id;
+	q.from = g->base_from;
+	q.to = g->base_to;
+	q.k = b->k;
+	q.by = REPORT_BY_NONE;
+	rc = report_build(st, set, &q, &c->all, err, errlen);
+	if (rc != 0)
+		return -rc;
+	q.by = REPORT_BY_LOCATION;
+	rc = report_build(st, set, &q, &c->byloc, err, errlen);
+	if (rc != 0)
+		return -rc;
+	return (int)(*ncache - 1);
+}
+
+static void
+row_fill(struct goal_board *b, struct goal_row *row, const struct report *r,
+    const struct report *base_q, const struct report *const *base_m,
+    size_t ngoals)
+{
+	struct stats_cell *cells = xcalloc(b->np + 1, sizeof(*cells));
+	struct stats_cell base, tmp;
+	int *missing = xcalloc(b->np + 1, sizeof(int));
+	long gi = group_of(r, row->location);
+	size_t i, p;
+
+	row->results = xcalloc(ngoals + 1, sizeof(*row->results));
+	for (p = 0; gi >= 0 && p < r->np; p++) {
+		const struct report_cell *c = &r->cells[p * r->ng + (size_t)gi];
+
+		if (c->hidden)
+			row->n_hidden = 1;
+		else
+			row->n += c->c.n;
+	}
+	for (i = 0; i < ngoals; i++) {
+		const struct survey_goal *g = &b->s->goals[i];
+		struct goal_result *res = &row->results[i];
+		const struct report *br = base_m[i] != NULL ? base_m[i] : base_q;
+		int has_base;
+
+		res->series = xcalloc(b->np + 1, sizeof(*res->series));
+		for (p = 0; p < b->np; p++) {
+			missing[p] = gi < 0 || goals_cell_measure(r, g,
+			    &r->cells[p * r->ng + (size_t)gi], &tmp) == -1;
+			cells[p] = missing[p] ? (struct stats_cell){ 0, 0, 0, 0 } :
+			    tmp;
+		}
+		has_base = window_sum(br, g, row->location, g->base_from,
+		    g->base_to, &base) == 0;
+		goals_evaluate(g, cells, missing, b->np, has_base ? &base :
+		    NULL, b->k, res);
+	}
+	free(cells);
+	free(missing);
+}
+
+int
+goals_build(struct store *st, const struct survey_set *set,
+    const char *survey, long long k, struct goal_board **out, char *err,
+    size_t errlen)
+{
+	struct report *rall = NULL, *rloc = NULL;
+	struct report_query q;
+	struct goal_board *b;
+	struct base_cache *cache = NULL;
+	const struct report **bm_all = NULL, **bm_loc = NULL;
+	size_t ncache = 0, i, l;
+	int rc;
+
+	*out = NULL;
+	b = xcalloc(1, sizeof(*b));
+	b->s = survey != NULL ? survey_set_find(set, survey, 0) : NULL;
+	if (b->s == NULL) {
+		snprintf(err, errlen, "there is no survey '%s'",
+		    survey ? survey : "");
+		free(b);
+		return 404;
+	}
+	b->k = k > b->s->k ? k : b->s->k;
+	memset(&q, 0, sizeof(q));
+	q.survey = b->s->id;
+	q.quarter = 1;
+	q.k = b->k;
+	q.by = REPORT_BY_NONE;
+	rc = report_build(st, set, &q, &rall, err, errlen);
+	if (rc == 0) {
+		q.by = REPORT_BY_LOCATION;
+		rc = report_build(st, set, &q, &rloc, err, errlen);
+	}
+	if (rc != 0)
+		goto out;
+	b->k = rall->qy.k;
+	b->np = rall->np;
+	b->periods = xcalloc(b->np + 1, sizeof(*b->periods));
+	for (i = 0; i < b->np; i++)
+		snprintf(b->periods[i], 8, "%s", rall->periods[i]);
+	/* Baselines that are not whole quarters come from monthly cells. */
+	cache = xcalloc(b->s->ngoals + 1, sizeof(*cache));
+	bm_all = xcalloc(b->s->ngoals + 1, sizeof(*bm_all));
+	bm_loc = xcalloc(b->s->ngoals + 1, sizeof(*bm_loc));
+	for (i = 0; i < b->s->ngoals; i++) {
+		int ci;
+
+		if (quarter_aligned(&b->s->goals[i]))
+			continue;
+		ci = base_reports(b, st, set, &b->s->goals[i], cache, &ncache,
+		    err, errlen);
+		if (ci < 0) {
+			rc = -ci;
+			goto out;
+		}
+		bm_all[i] = cache[ci].all;
+		bm_loc[i] = cache[ci].byloc;
+	}
+	b->all.location = NULL;
+	row_fill(b, &b->all, rall, rall, bm_all, b->s->ngoals);
+	b->locs = xcalloc(rloc->ng + 1, sizeof(*b->locs));
+	for (l = 0; l < rloc->ng; l++) {
+		b->locs[l].location = rloc->groups[l];
+		row_fill(b, &b->locs[l], rloc, rloc, bm_loc, b->s->ngoals);
+		b->nlocs++;
+	}
+	rc = 0;
+out:
+	if (rc == 0) {
+		/* Location ids point into the survey set, not the report. */
+		for (l = 0; l < b->nlocs; l++)
+			b->locs[l].location = survey_set_location(set,
+			    b->locs[l].location)->id;
+		*out = b;
+	} else {
+		goals_free(b);
+	}
+	for (i = 0; i < ncache; i++) {
+		report_free(cache[i].all);
+		report_free(cache[i].byloc);
+	}
+	free(cache);
+	free(bm_all);
+	free(bm_loc);
+	report_free(rall);
+	report_free(rloc);
+	return rc;
+}
+
+static void
+row_free(const struct goal_board *b, struct goal_row *row)
+{
+	size_t i;
+
+	if (row->results == NULL)
+		return;
+	for (i = 0; i < b->s->ngoals; i++)
+		free(row->results[i].series);
+	free(row->results);
+}
+
+void
+goals_free(struct goal_board *b)
+{
+	size_t l;
+
+	if (b == NULL)
+		return;
+	row_free(b, &b->all);
+	for (l = 0; l < b->nlocs; l++)
+		row_free(b, &b->locs[l]);
+	free(b->locs);
+	free(b->periods);
+	free(b);
+}

@@ -1,0 +1,261 @@
+"""The goal board over HTTP: every measure type computed from a seeded data
+set (closed quarters of 2025), verdicts rising, flat, falling and too few,
+hidden cells shown as missing, the page and report, the audit, and the
+shipped surveys' goals (the staff pulse's K of 10 included)."""
+import json
+import os
+import shutil
+import sqlite3
+import tempfile
+
+from kb import ROOT, Server, db_query, run_tool
+from test_auth import PW, _login
+
+FIXTURE = os.path.join(ROOT, "tests", "integration", "goals_surveys")
+# One week inside each month we seed: its Thursday lies in that month.
+WEEK = {"2025-01": "2025-W03", "2025-02": "2025-W07", "2025-04": "2025-W16",
+        "2025-07": "2025-W29", "2025-10": "2025-W42"}
+QUARTER_MONTHS = [("2025-01", "2025-02"), ("2025-04",), ("2025-07",), ("2025-10",)]
+
+
+def seed_rows():
+    """(month, location, answers) of the seeded data set: 12 answers a
+    quarter at overvecht, rising marks, falling 'gehoord', a falling share
+    of 3 or more professionals, a flat 'plan'; and 2 at vechtzoom in Q3."""
+    rows = []
+    for q in range(4):
+        months = QUARTER_MONTHS[q]
+        for i in range(12):
+            month = months[i % len(months)]
+            rows.append((month, "overvecht", {
+                "cijfer": 5 + q + (i % 2),
+                "gehoord": 5 - q - (i % 2),
+                "aantal": "3" if i < 8 - 2 * q else "1",
+                "plan": i % 2 == 0,
+                "tip": "Mijn naam is Piet en ik woon in Overvecht",
+            }))
+    rows.append(("2025-07", "vechtzoom", {"cijfer": 9, "gehoord": 1, "aantal": "4-plus", "plan": True}))
+    rows.append(("2025-07", "vechtzoom", {"cijfer": 3, "gehoord": 2, "aantal": "2", "plan": False}))
+    return rows
+
+
+def seed(db, rows, survey="doeltest", channel="qr", lang="nl"):
+    con = sqlite3.connect(db)
+    with con:
+        for month, loc, answers in rows:
+            con.execute("INSERT INTO responses (id, survey, version, channel, location, lang, week, answers,"
+                        " submission) VALUES (abs(random()) | 1, ?, 1, ?, ?, ?, ?, ?, randomblob(16))",
+                        (survey, channel, loc, lang, WEEK[month], json.dumps(answers, separators=(",", ":"))))
+    con.close()
+
+
+def setup_db(tmp):
+    db = os.path.join(tmp, "k.db")
+    for name, role in [("ann", "admin"), ("vic", "viewer")]:
+        assert run_tool("user", "add", name, "--role", role, "--db", db, stdin=PW + "\n")[0] == 0
+    return db
+
+
+def quarter_of(month):
+    return "2025-Q%d" % ((int(month[5:]) - 1) // 3 + 1)
+
+
+def value(goal, answers):
+    """The individual value a response adds to a goal, or None."""
+    if goal == "tevreden":
+        return answers.get("cijfer")
+    if goal == "gehoord":
+        return answers.get("gehoord")
+    if goal == "minder_veel":
+        return None if "aantal" not in answers else (100.0 if answers["aantal"] in ("3", "4-plus") else 0.0)
+    if goal == "plan":
+        return None if "plan" not in answers else (100.0 if answers["plan"] else 0.0)
+    return None
+
+
+def mean(xs):
+    return sum(xs) / len(xs)
+
+
+def slope_per_year(points):
+    """Least squares over individual values against the quarter index, x4."""
+    tb = mean([t for t, _ in points])
+    yb = mean([y for _, y in points])
+    sxx = sum((t - tb) ** 2 for t, _ in points)
+    return 4 * sum((t - tb) * (y - yb) for t, y in points) / sxx
+
+
+def test_every_measure_from_seeded_quarters():
+    tmp = tempfile.mkdtemp(prefix="kb-it-")
+    try:
+        db = setup_db(tmp)
+        rows = seed_rows()
+        seed(db, rows)
+        quarters = ["2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4"]
+        with Server(tmp=tmp, db=db, surveys=FIXTURE) as s:
+            _, _, _, cookie = _login(s, "vic")
+            h = {"Cookie": cookie}
+            st, hd, body = s.get("/admin/api/goals?survey=doeltest", headers=h)
+            assert st == 200 and hd["content-type"].startswith("application/json"), body
+            j = json.loads(body)
+            assert j["survey"] == "doeltest" and j["interval"] == "quarter" and j["k"] == 5
+            assert j["periods"] == quarters and j["latest_period"] == "2025-Q4"
+            goals = {g["id"]: g for g in j["goals"]}
+            assert list(goals) == ["tevreden", "gehoord", "minder_veel", "plan", "nooit"]
+            for gid in ("tevreden", "gehoord", "minder_veel"):
+                g = goals[gid]
+                per_q = {}
+                for month, loc, a in rows:
+                    v = value(gid, a)
+                    if v is not None:
+                        per_q.setdefault(quarter_of(month), []).append(v)
+                want_base = mean(per_q["2025-Q1"])
+                want_latest = mean(per_q["2025-Q4"])
+                rnd = 1 if gid == "minder_veel" else 2
+                assert g["baseline"]["value"] == round(want_base, rnd), (gid, g["baseline"])
+                assert g["latest"] == {"period": "2025-Q4", "value": round(want_latest, rnd),
+                                       "n": len(per_q["2025-Q4"])}, (gid, g["latest"])
+                assert abs(g["change_since_baseline"] - (want_latest - want_base)) < 0.06, gid
+                pts = [(quarters.index(q), v) for q, vs in per_q.items() for v in vs]
+                assert abs(g["per_year"]["change"] - slope_per_year(pts)) < 0.06, (gid, g["per_year"])
+                assert [p["value"] for p in g["series"]] == [round(mean(per_q[q]), rnd) for q in quarters]
+            # Hand-checked figures, so the formula above is not the only witness.
+            assert goals["tevreden"]["baseline"]["value"] == 5.5
+            assert goals["tevreden"]["latest"]["value"] == 8.5
+            assert goals["gehoord"]["latest"]["value"] == 1.5
+            assert goals["minder_veel"]["baseline"]["value"] == 66.7
+            assert goals["minder_veel"]["latest"]["value"] == 16.7
+            # Verdicts: rising and wanted up; falling but wanted up; falling
+            # and wanted down; flat; never answered.
+            assert goals["tevreden"]["verdict"] == {"code": "good", "text": "gaat de goede kant op"}
+            assert goals["gehoord"]["verdict"] == {"code": "bad", "text": "gaat de verkeerde kant op"}
+            assert goals["minder_veel"]["verdict"]["code"] == "good"
+            assert goals["plan"]["verdict"] == {"code": "flat", "text": "geen duidelijke verandering"}
+            assert goals["plan"]["latest"]["value"] == 50.0
+            # A baseline that is not whole quarters comes from monthly cells.
+            assert goals["plan"]["baseline"] == {"period": "2025-01/2025-02", "value": 50.0, "n": 12}
+            assert goals["nooit"]["verdict"] == {"code": "too_few", "text": "nog te weinig reacties"}
+            assert goals["nooit"]["latest"]["value"] is None and goals["nooit"]["per_year"] is None
+            assert goals["minder_veel"]["measure"] == {"type": "share", "question": "aantal",
+                                                       "share_of": ["3", "4-plus"]}
+            assert goals["minder_veel"]["direction"] == "down" and goals["minder_veel"]["target"] == 20
+            # Per location: vechtzoom's 2 answers are hidden, and overvecht's
+            # Q3 with them (it would give them away by subtraction).
+            locs = {l["location"]: {g["id"]: g for g in l["goals"]} for l in j["locations"]}
+            vz = locs["vechtzoom"]["tevreden"]
+            assert [p["value"] for p in vz["series"]] == [None] * 4
+            assert vz["verdict"]["code"] == "too_few" and vz["latest"]["value"] is None
+            # Which other cells secondary suppression hides is the table
+            # set's choice; whatever overvecht shows is overvecht's own.
+            ov = locs["overvecht"]["tevreden"]
+            assert ov["series"][2]["value"] is None
+            for q, want in zip(quarters, (5.5, 6.5, None, 8.5)):
+                got = ov["series"][quarters.index(q)]["value"]
+                assert got is None or got == want, (q, got)
+            assert "Piet" not in body.decode()
+            # All surveys with goals at once.
+            j = json.loads(s.get("/admin/api/goals", headers=h)[2])
+            assert [x["survey"] for x in j["surveys"]] == ["doeltest"]
+            assert s.get("/admin/api/goals?survey=nope", headers=h)[0] == 404
+            # The page and the report say the same in words.
+            st, hd, page = s.get("/admin/goals?survey=doeltest", headers=h)
+            page = page.decode()
+            assert st == 200 and hd["content-type"].startswith("text/html")
+            for words in ("gaat de goede kant op", "gaat de verkeerde kant op", "geen duidelijke verandering",
+                          "nog te weinig reacties", "2025-Q4", "+3,0 punt", "−50 procentpunt", "<svg"):
+                assert words in page, words
+            st, _, rep = s.get("/admin/goals/report?survey=doeltest", headers=h)
+            rep = rep.decode()
+            assert st == 200 and rep.count('class="sheet"') == 1 and "Zo leest u dit" in rep
+            assert "Kwartalen 2025-Q1 tot en met 2025-Q4" in rep
+            assert s.get("/admin/goals?survey=nope", headers=h)[0] == 404
+            # Not logged in: no goals.
+            assert s.get("/admin/api/goals?survey=doeltest")[0] == 401
+        audit = db_query(db, "SELECT actor, action, detail FROM audit ORDER BY id")
+        seen = [(a, b, c) for a, b, c in audit if b.startswith("view goals")]
+        assert ("vic", "view goals api", "doeltest") in seen
+        assert ("vic", "view goals", "doeltest") in seen
+        assert ("vic", "view goals report", "doeltest") in seen
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_shipped_goals_and_staff_k():
+    tmp = tempfile.mkdtemp(prefix="kb-it-")
+    try:
+        db = setup_db(tmp)
+        # 8 staff answers a quarter: at K = 10 (the survey's own) all hidden,
+        # though the server's K is 5.
+        rows = [(m, "overvecht", {"werkdruk": "te-hoog" if i % 3 == 0 else "hoog", "werkplezier": 6 + i % 3,
+                                  "tijd_voor_gezinnen": i % 2 == 0})
+                for m in ("2025-01", "2025-04", "2025-07", "2025-10") for i in range(8)]
+        seed(db, rows, survey="medewerkers")
+        with Server(tmp=tmp, db=db) as s:
+            _, _, _, cookie = _login(s, "vic")
+            h = {"Cookie": cookie}
+            j = json.loads(s.get("/admin/api/goals", headers=h)[2])
+            by = {x["survey"]: x for x in j["surveys"]}
+            assert sorted(by) == ["jongeren", "medewerkers", "ouders"]
+            staff = by["medewerkers"]
+            assert staff["k"] == 10 and staff["audience"] == "Medewerkers"
+            assert len(staff["periods"]) == 4
+            for g in staff["goals"]:
+                assert all(p["value"] is None for p in g["series"]), g
+                assert g["verdict"]["code"] == "too_few"
+            ids = [g["id"] for g in by["ouders"]["goals"]]
+            assert ids[0] == "tevredenheid" and "niet_opnieuw_vertellen" in ids
+            st, _, page = s.get("/admin/goals", headers=h)
+            page = page.decode()
+            assert st == 200 and "Medewerkers: " in page and "Ouders: " in page and "Jongeren: " in page
+            st, _, rep = s.get("/admin/goals/report", headers=h)
+            assert rep.decode().count('class="sheet"') == 3
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_old_single_goal_still_loads():
+    tmp = tempfile.mkdtemp(prefix="kb-it-")
+    try:
+        surveys = os.path.join(tmp, "surveys")
+        os.mkdir(surveys)
+        shutil.copy(os.path.join(FIXTURE, "locations.json"), surveys)
+        d = json.load(open(os.path.join(FIXTURE, "doeltest.json")))
+        del d["goals"]
+        d["goal"] = {"measure": "satisfaction", "baseline": "2025-01/2025-03", "target": 7}
+        json.dump(d, open(os.path.join(surveys, "doeltest.json"), "w"))
+        rc, out, err = run_tool("surveys", "check", surveys)
+        assert rc == 0, err
+        db = setup_db(tmp)
+        seed(db, seed_rows())
+        with Server(tmp=tmp, db=db, surveys=surveys) as s:
+            _, _, _, cookie = _login(s, "vic")
+            j = json.loads(s.get("/admin/api/goals?survey=doeltest", headers={"Cookie": cookie})[2])
+            assert [g["id"] for g in j["goals"]] == ["tevredenheid"]
+            g = j["goals"][0]
+            assert g["measure"] == {"type": "satisfaction"} and g["target"] == 7
+            assert g["baseline"]["value"] == 5.5 and g["verdict"]["code"] == "good"
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_bad_goals_refused_with_position():
+    tmp = tempfile.mkdtemp(prefix="kb-it-")
+    try:
+        surveys = os.path.join(tmp, "surveys")
+        os.mkdir(surveys)
+        shutil.copy(os.path.join(FIXTURE, "locations.json"), surveys)
+        text = open(os.path.join(FIXTURE, "doeltest.json")).read()
+        bad = text.replace('"share_of": [\n          "3",', '"share_of": [\n          "7",')
+        bad = bad.replace('"direction": "down"', '"direction": "lager"')
+        assert bad.count('"7"') == 1 and bad.count('"lager"') == 1
+        open(os.path.join(surveys, "doeltest.json"), "w").write(bad)
+        rc, out, err = run_tool("surveys", "check", surveys)
+        lines = bad.split("\n")
+        l7 = next(i for i, l in enumerate(lines, 1) if l.strip() == '"7",')
+        ld = next(i for i, l in enumerate(lines, 1) if '"lager"' in l)
+        path = os.path.join(surveys, "doeltest.json")
+        assert rc == 1, err
+        assert "%s:%d:11: not a possible answer to question 'aantal'" % (path, l7) in err, err
+        assert "%s:%d:20: 'direction' is \"up\" (higher is better) or \"down\" (lower is better)" % (path, ld) in err, err
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
