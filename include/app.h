@@ -94,6 +94,9 @@ int	admin_goals_report(struct app *, struct http_request *);
 int	admin_goals_css(struct app *, struct http_request *);
 int	admin_api_goals(struct app *, struct http_request *);
 
+/* Handlers: microdata.c (the anonymised export for evaluators) */
+int	admin_export_microdata(struct app *, struct http_request *);
+
 /*
  * Loads the respondent app's files from dir into memory.  Returns 0, or -1
  * with err filled when a file is missing or unreadable.

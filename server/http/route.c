@@ -65,6 +65,8 @@ const struct route http_routes[] = {
 	    NULL },
 	{ "GET",  "/admin/goals.css",	0, PUBLIC, PAGE, admin_goals_css, NULL },
 	{ "GET",  "/admin/api/goals",	0, VIEW, API, admin_api_goals, NULL },
+	{ "GET",  "/admin/export/microdata", 0, ADMIN, API,
+	    admin_export_microdata, NULL },
 };
 
 const size_t http_nroutes = KB_NELEM(http_routes);
