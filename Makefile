@@ -46,6 +46,7 @@ LDLIBS     += -lreadstat
 UNIT_TESTS := test_util test_config test_jsonpos test_survey test_answers \
               test_redact test_response test_store test_qr \
               test_stats test_report test_sms test_auth
+UNIT_TESTS += test_goals
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/%)
 
 # Options for `make run`; override on the command line.
