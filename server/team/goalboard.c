@@ -18,7 +18,7 @@
 
 static const char goals_stylesheet[] =
 	".goals td.num{text-align:right;white-space:nowrap}"
-	".goals .verdict{font-weight:600}"
+	".goals .gv{font-weight:600}"
 	".v-good{color:#11652b}.v-bad{color:#a4262c}.v-flat{color:#1a1a1a}"
 	".v-too_few{color:#555}.spark{vertical-align:middle}"
 	".surveys a{margin-right:1rem}.howto{max-width:48rem}"
@@ -191,7 +191,7 @@ svg_spark(struct buf *b, const struct goal_board *bd,
 static void
 put_verdict(struct buf *b, enum goal_outcome o)
 {
-	buf_puts(b, "<span class=\"verdict v-");
+	buf_puts(b, "<span class=\"gv v-");
 	buf_puts(b, goals_outcome_code(o));
 	buf_puts(b, "\">");
 	buf_puts(b, goals_outcome_text(o));
@@ -495,10 +495,15 @@ board_page(struct app *app, struct http_request *r, int report)
 
 		rc = goals_build(app->store, app->surveys, list[i]->id,
 		    app->anonymity_k, &bd, err, sizeof(err));
-		if (report)
+		if (report) {
 			buf_puts(&b, "<section class=\"sheet\">"
-			    "<h1>Kwartaalverslag voor de stuurgroep</h1>");
-		else
+			    "<h1>Kwartaalverslag voor de stuurgroep");
+			if (rc == 0 && bd->np > 0) {
+				buf_puts(&b, ": ");
+				buf_html(&b, bd->periods[bd->np - 1]);
+			}
+			buf_puts(&b, "</h1>");
+		} else
 			buf_puts(&b, "<section>");
 		if (rc != 0) {
 			buf_puts(&b, "<p class=\"error\">");

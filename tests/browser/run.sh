@@ -13,4 +13,8 @@ if [ ! -f node_modules/playwright-core/package.json ] ||
     [ package-lock.json -nt node_modules/.package-lock.json ]; then
 	npm ci --no-audit --no-fund --loglevel=error
 fi
-exec node run.mjs
+rc=0
+node run.mjs || rc=$?
+# The goal board and quarterly report (goals.mjs) after the main run.
+node goals.mjs || rc=$?
+exit $rc
