@@ -448,6 +448,8 @@ audit(struct app *app, struct http_request *r, const char *action)
 {
 	const char *id = http_request_query(r, "survey");
 
+	if (strcmp(http_request_method(r), "HEAD") == 0)
+		return;		/* headers only: nothing was seen */
 	(void)store_audit_add(app->store, http_request_auth(r)->user, action,
 	    id != NULL && *id != '\0' ? id : "(all)");
 }

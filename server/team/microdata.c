@@ -791,6 +791,12 @@ admin_export_microdata(struct app *app, struct http_request *r)
 	if (survey == NULL || *survey == '\0')
 		return http_reply_error(r, 422, "invalid", "survey",
 		    "survey is required");
+	/* A HEAD request sees no data: it is not an export. */
+	if (strcmp(http_request_method(r), "HEAD") == 0) {
+		http_reply_data(r, microdata_format_type(
+		    (enum microdata_format)fmt), "", 0, 0);
+		return 200;
+	}
 	rc = microdata_build(app->store, app->surveys, survey,
 	    app->anonymity_k, (enum microdata_format)fmt, time(NULL),
 	    MICRODATA_LAG_DAYS, &data, &len, &c, err, sizeof(err));

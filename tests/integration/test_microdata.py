@@ -67,6 +67,10 @@ def test_microdata_csv_sav_dta():
             h = {"Cookie": admin}
             assert s.get(url + "xlsx", headers=h)[0] == 422
             assert s.get("/admin/export/microdata?survey=nope&format=csv", headers=h)[0] == 404
+            # A HEAD request is not an export: nothing built, nothing audited.
+            st, hd, body = s.request("HEAD", url + "csv", headers=h)
+            assert st == 200 and body == b""
+            assert db_query(db, "SELECT count(*) FROM audit WHERE action = 'export microdata'")[0][0] == 0
             st, hd, body = s.get(url + "csv", headers=h)
             assert st == 200 and hd["content-type"] == "application/zip"
             assert hd["content-disposition"] == 'attachment; filename="klankbord-doeltest-microdata.zip"'
