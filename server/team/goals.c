@@ -196,17 +196,27 @@ period_months(const char *p, char first[8], char last[8])
 	snprintf(last, 8, "%s", p);
 }
 
+#define GOALS_MARGIN	(-2)	/* the period's margin: every location */
+
+/* The group of location in a by-location report, GOALS_MARGIN or -1. */
 static long
 group_of(const struct report *r, const char *location)
 {
 	size_t i;
 
 	if (location == NULL)
-		return 0;
+		return GOALS_MARGIN;
 	for (i = 0; i < r->ng; i++)
 		if (strcmp(r->groups[i], location) == 0)
 			return (long)i;
 	return -1;
+}
+
+static const struct report_cell *
+cell_at(const struct report *r, size_t p, long gi)
+{
+	return gi == GOALS_MARGIN ? &r->ptotal[p] :
+	    &r->cells[p * r->ng + (size_t)gi];
 }
 
 /*
@@ -225,7 +235,7 @@ window_sum(const struct report *r, const struct survey_goal *g,
 	size_t p;
 
 	memset(out, 0, sizeof(*out));
-	if (gi < 0)
+	if (gi == -1)
 		return -1;
 	for (p = 0; p < r->np; p++) {
 		int before, after;
@@ -237,8 +247,7 @@ window_sum(const struct report *r, const struct survey_goal *g,
 			continue;
 		if (strcmp(first, from) < 0 || strcmp(last, to) > 0)
 			return -1;
-		if (goals_cell_measure(r, g, &r->cells[p * r->ng +
-		    (size_t)gi], &one) == -1)
+		if (goals_cell_measure(r, g, cell_at(r, p, gi), &one) == -1)
 			return -1;
 		stats_cell_add(out, &one);
 	}
@@ -256,14 +265,14 @@ quarter_aligned(const struct survey_goal *g)
 	return m1 % 3 == 1 && m2 % 3 == 0;
 }
 
-/* Monthly reports of one baseline window, kept for the goals sharing it. */
+/* The monthly report of one baseline window, kept for the goals sharing it. */
 struct base_cache {
 	char		 from[8], to[8];
-	struct report	*all, *byloc;
+	struct report	*r;
 };
 
 static int
-base_reports(struct goal_board *b, struct store *st,
+base_report(struct goal_board *b, struct store *st,
     const struct survey_set *set, const struct survey_goal *g,
     struct base_cache *cache, size_t *ncache, char *err, size_t errlen)
 {
@@ -284,21 +293,20 @@ base_reports(struct goal_board *b, struct store *st,
 	q.from = g->base_from;
 	q.to = g->base_to;
 	q.k = b->k;
-	q.by = REPORT_BY_NONE;
-	rc = report_build(st, set, &q, &c->all, err, errlen);
-	if (rc != 0)
-		return -rc;
 	q.by = REPORT_BY_LOCATION;
-	rc = report_build(st, set, &q, &c->byloc, err, errlen);
-	if (rc != 0)
-		return -rc;
-	return (int)(*ncache - 1);
+	rc = report_build(st, set, &q, &c->r, err, errlen);
+	return rc != 0 ? -rc : (int)(*ncache - 1);
 }
 
+/*
+ * One row of the board: location NULL reads the period margins of the
+ * by-location report (the "all" cells of the table set), a location its
+ * own cells.  base_m[i] is goal i's monthly baseline report, or NULL when
+ * its baseline is whole quarters of r.
+ */
 static void
 row_fill(struct goal_board *b, struct goal_row *row, const struct report *r,
-    const struct report *base_q, const struct report *const *base_m,
-    size_t ngoals)
+    const struct report *const *base_m, size_t ngoals)
 {
 	struct stats_cell *cells = xcalloc(b->np + 1, sizeof(*cells));
 	struct stats_cell base, tmp;
@@ -307,8 +315,8 @@ row_fill(struct goal_board *b, struct goal_row *row, const struct report *r,
 	size_t i, p;
 
 	row->results = xcalloc(ngoals + 1, sizeof(*row->results));
-	for (p = 0; gi >= 0 && p < r->np; p++) {
-		const struct report_cell *c = &r->cells[p * r->ng + (size_t)gi];
+	for (p = 0; gi != -1 && p < r->np; p++) {
+		const struct report_cell *c = cell_at(r, p, gi);
 
 		if (c->hidden)
 			row->n_hidden = 1;
@@ -318,13 +326,14 @@ row_fill(struct goal_board *b, struct goal_row *row, const struct report *r,
 	for (i = 0; i < ngoals; i++) {
 		const struct survey_goal *g = &b->s->goals[i];
 		struct goal_result *res = &row->results[i];
-		const struct report *br = base_m[i] != NULL ? base_m[i] : base_q;
+		const struct report *br = base_m[i] != NULL ? base_m[i] : r;
 		int has_base;
 
 		res->series = xcalloc(b->np + 1, sizeof(*res->series));
 		for (p = 0; p < b->np; p++) {
-			missing[p] = gi < 0 || goals_cell_measure(r, g,
-			    &r->cells[p * r->ng + (size_t)gi], &tmp) == -1;
+			missing[p] = gi == -1 || p >= r->np ||
+			    goals_cell_measure(r, g, cell_at(r, p, gi),
+			    &tmp) == -1;
 			cells[p] = missing[p] ? (struct stats_cell){ 0, 0, 0, 0 } :
 			    tmp;
 		}
@@ -342,11 +351,11 @@ goals_build(struct store *st, const struct survey_set *set,
     const char *survey, long long k, struct goal_board **out, char *err,
     size_t errlen)
 {
-	struct report *rall = NULL, *rloc = NULL;
+	struct report *r = NULL;
 	struct report_query q;
 	struct goal_board *b;
 	struct base_cache *cache = NULL;
-	const struct report **bm_all = NULL, **bm_loc = NULL;
+	const struct report **base_m = NULL;
 	size_t ncache = 0, i, l;
 	int rc;
 
@@ -360,69 +369,57 @@ goals_build(struct store *st, const struct survey_set *set,
 		return 404;
 	}
 	b->k = k > b->s->k ? k : b->s->k;
+	/* One report by location: its margins are the "all" row. */
 	memset(&q, 0, sizeof(q));
 	q.survey = b->s->id;
 	q.quarter = 1;
 	q.k = b->k;
-	q.by = REPORT_BY_NONE;
-	rc = report_build(st, set, &q, &rall, err, errlen);
-	if (rc == 0) {
-		q.by = REPORT_BY_LOCATION;
-		rc = report_build(st, set, &q, &rloc, err, errlen);
-	}
+	q.by = REPORT_BY_LOCATION;
+	rc = report_build(st, set, &q, &r, err, errlen);
 	if (rc != 0)
 		goto out;
-	b->k = rall->qy.k;
-	b->np = rall->np;
+	b->k = r->qy.k;
+	b->np = r->np;
 	b->periods = xcalloc(b->np + 1, sizeof(*b->periods));
 	for (i = 0; i < b->np; i++)
-		snprintf(b->periods[i], 8, "%s", rall->periods[i]);
+		snprintf(b->periods[i], 8, "%s", r->periods[i]);
 	/* Baselines that are not whole quarters come from monthly cells. */
 	cache = xcalloc(b->s->ngoals + 1, sizeof(*cache));
-	bm_all = xcalloc(b->s->ngoals + 1, sizeof(*bm_all));
-	bm_loc = xcalloc(b->s->ngoals + 1, sizeof(*bm_loc));
+	base_m = xcalloc(b->s->ngoals + 1, sizeof(*base_m));
 	for (i = 0; i < b->s->ngoals; i++) {
 		int ci;
 
 		if (quarter_aligned(&b->s->goals[i]))
 			continue;
-		ci = base_reports(b, st, set, &b->s->goals[i], cache, &ncache,
+		ci = base_report(b, st, set, &b->s->goals[i], cache, &ncache,
 		    err, errlen);
 		if (ci < 0) {
 			rc = -ci;
 			goto out;
 		}
-		bm_all[i] = cache[ci].all;
-		bm_loc[i] = cache[ci].byloc;
+		base_m[i] = cache[ci].r;
 	}
 	b->all.location = NULL;
-	row_fill(b, &b->all, rall, rall, bm_all, b->s->ngoals);
-	b->locs = xcalloc(rloc->ng + 1, sizeof(*b->locs));
-	for (l = 0; l < rloc->ng; l++) {
-		b->locs[l].location = rloc->groups[l];
-		row_fill(b, &b->locs[l], rloc, rloc, bm_loc, b->s->ngoals);
+	row_fill(b, &b->all, r, base_m, b->s->ngoals);
+	b->locs = xcalloc(r->ng + 1, sizeof(*b->locs));
+	for (l = 0; l < r->ng; l++) {
+		/* Location ids point into the survey set, not the report. */
+		b->locs[l].location = survey_set_location(set,
+		    r->groups[l])->id;
+		row_fill(b, &b->locs[l], r, base_m, b->s->ngoals);
 		b->nlocs++;
 	}
 	rc = 0;
 out:
-	if (rc == 0) {
-		/* Location ids point into the survey set, not the report. */
-		for (l = 0; l < b->nlocs; l++)
-			b->locs[l].location = survey_set_location(set,
-			    b->locs[l].location)->id;
+	if (rc == 0)
 		*out = b;
-	} else {
+	else
 		goals_free(b);
-	}
-	for (i = 0; i < ncache; i++) {
-		report_free(cache[i].all);
-		report_free(cache[i].byloc);
-	}
+	for (i = 0; i < ncache; i++)
+		report_free(cache[i].r);
 	free(cache);
-	free(bm_all);
-	free(bm_loc);
-	report_free(rall);
-	report_free(rloc);
+	free(base_m);
+	report_free(r);
 	return rc;
 }
 

@@ -18,10 +18,11 @@ WEEK = {"2025-01": "2025-W03", "2025-02": "2025-W07", "2025-04": "2025-W16",
 QUARTER_MONTHS = [("2025-01", "2025-02"), ("2025-04",), ("2025-07",), ("2025-10",)]
 
 
-def seed_rows():
+def seed_rows(small=True):
     """(month, location, answers) of the seeded data set: 12 answers a
     quarter at overvecht, rising marks, falling 'gehoord', a falling share
-    of 3 or more professionals, a flat 'plan'; and 2 at vechtzoom in Q3."""
+    of 3 or more professionals, a flat 'plan'; and (small) 2 at vechtzoom
+    in Q3, a group under K."""
     rows = []
     for q in range(4):
         months = QUARTER_MONTHS[q]
@@ -34,8 +35,9 @@ def seed_rows():
                 "plan": i % 2 == 0,
                 "tip": "Mijn naam is Piet en ik woon in Overvecht",
             }))
-    rows.append(("2025-07", "vechtzoom", {"cijfer": 9, "gehoord": 1, "aantal": "4-plus", "plan": True}))
-    rows.append(("2025-07", "vechtzoom", {"cijfer": 3, "gehoord": 2, "aantal": "2", "plan": False}))
+    if small:
+        rows.append(("2025-07", "vechtzoom", {"cijfer": 9, "gehoord": 1, "aantal": "4-plus", "plan": True}))
+        rows.append(("2025-07", "vechtzoom", {"cijfer": 3, "gehoord": 2, "aantal": "2", "plan": False}))
     return rows
 
 
@@ -89,7 +91,10 @@ def test_every_measure_from_seeded_quarters():
     tmp = tempfile.mkdtemp(prefix="kb-it-")
     try:
         db = setup_db(tmp)
-        rows = seed_rows()
+        # No group under K here, so no figure is hidden whatever cells the
+        # table set chooses to protect; test_hidden_location_is_missing
+        # has the small group.
+        rows = seed_rows(small=False)
         seed(db, rows)
         quarters = ["2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4"]
         with Server(tmp=tmp, db=db, surveys=FIXTURE) as s:
@@ -139,19 +144,15 @@ def test_every_measure_from_seeded_quarters():
             assert goals["minder_veel"]["measure"] == {"type": "share", "question": "aantal",
                                                        "share_of": ["3", "4-plus"]}
             assert goals["minder_veel"]["direction"] == "down" and goals["minder_veel"]["target"] == 20
-            # Per location: vechtzoom's 2 answers are hidden, and overvecht's
-            # Q3 with them (it would give them away by subtraction).
+            # Per location: overvecht holds every answer, so its rows are
+            # the same; the other locations have none.
             locs = {l["location"]: {g["id"]: g for g in l["goals"]} for l in j["locations"]}
-            vz = locs["vechtzoom"]["tevreden"]
-            assert [p["value"] for p in vz["series"]] == [None] * 4
-            assert vz["verdict"]["code"] == "too_few" and vz["latest"]["value"] is None
-            # Which other cells secondary suppression hides is the table
-            # set's choice; whatever overvecht shows is overvecht's own.
-            ov = locs["overvecht"]["tevreden"]
-            assert ov["series"][2]["value"] is None
-            for q, want in zip(quarters, (5.5, 6.5, None, 8.5)):
-                got = ov["series"][quarters.index(q)]["value"]
-                assert got is None or got == want, (q, got)
+            assert sorted(locs) == ["overvecht", "spoorzoom", "utrecht-west", "vechtzoom"]
+            for gid in goals:
+                assert locs["overvecht"][gid]["series"] == goals[gid]["series"], gid
+                assert locs["overvecht"][gid]["verdict"] == goals[gid]["verdict"], gid
+            assert [p["value"] for p in locs["spoorzoom"]["tevreden"]["series"]] == [None] * 4
+            assert locs["spoorzoom"]["tevreden"]["verdict"]["code"] == "too_few"
             assert "Piet" not in body.decode()
             # All surveys with goals at once.
             j = json.loads(s.get("/admin/api/goals", headers=h)[2])
@@ -176,6 +177,40 @@ def test_every_measure_from_seeded_quarters():
         assert ("vic", "view goals api", "doeltest") in seen
         assert ("vic", "view goals", "doeltest") in seen
         assert ("vic", "view goals report", "doeltest") in seen
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_hidden_location_is_missing():
+    tmp = tempfile.mkdtemp(prefix="kb-it-")
+    try:
+        db = setup_db(tmp)
+        rows = seed_rows()
+        seed(db, rows)
+        quarters = ["2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4"]
+        truth = {}
+        for month, loc, a in rows:
+            truth.setdefault((loc, quarter_of(month)), []).append(a["cijfer"])
+        with Server(tmp=tmp, db=db, surveys=FIXTURE) as s:
+            _, _, _, cookie = _login(s, "vic")
+            j = json.loads(s.get("/admin/api/goals?survey=doeltest", headers={"Cookie": cookie})[2])
+            locs = {l["location"]: {g["id"]: g for g in l["goals"]} for l in j["locations"]}
+            # Vechtzoom's 2 answers are under K: nothing of them shows.
+            for g in locs["vechtzoom"].values():
+                assert [p["value"] for p in g["series"]] == [None] * 4, g
+                assert g["verdict"]["code"] == "too_few" and g["latest"]["value"] is None
+            # Overvecht's Q3 would give them away beside the total: hidden.
+            # Which further cells are protected is the table set's choice;
+            # whatever shows is the truth of its own cell.
+            ov = locs["overvecht"]["tevreden"]["series"]
+            assert ov[2]["value"] is None
+            for q, p in zip(quarters, ov):
+                assert p["value"] is None or p["value"] == round(mean(truth[("overvecht", q)]), 2), (q, p)
+            for q, p in zip(quarters, j["goals"][0]["series"]):
+                want = mean(truth.get(("overvecht", q), []) + truth.get(("vechtzoom", q), []))
+                assert p["value"] is None or p["value"] == round(want, 2), (q, p)
+            page = s.get("/admin/goals?survey=doeltest", headers={"Cookie": cookie})[2].decode()
+            assert "nog te weinig reacties" in page
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -226,7 +261,7 @@ def test_old_single_goal_still_loads():
         rc, out, err = run_tool("surveys", "check", surveys)
         assert rc == 0, err
         db = setup_db(tmp)
-        seed(db, seed_rows())
+        seed(db, seed_rows(small=False))
         with Server(tmp=tmp, db=db, surveys=surveys) as s:
             _, _, _, cookie = _login(s, "vic")
             j = json.loads(s.get("/admin/api/goals?survey=doeltest", headers={"Cookie": cookie})[2])
