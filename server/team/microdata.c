@@ -30,7 +30,7 @@
 #define MICRODATA_LAG_DAYS	1
 
 static const char *const md_channels[] = { "qr", "kiosk", "sms", "web" };
-static const char *const faces5[] = { "Heel slecht", "Slecht", "Neutraal",
+static const char *const faces5[] = { "Heel slecht", "Slecht", "Gaat wel",
 	"Goed", "Heel goed" };
 static const char *const faces4[] = { "Heel slecht", "Slecht", "Goed",
 	"Heel goed" };

@@ -93,7 +93,7 @@ def test_microdata_csv_sav_dta():
                                      "aantal", "plan", "nooit"]
             assert sorted(int(r["cijfer"]) for r in rows if r["locatie"] == "spoorzoom") == [9] * 6
             assert all(r["aantal"] == "2" for r in rows if r["locatie"] == "spoorzoom")
-            assert 'gehoord,number,"Gehoord?","1 = Heel slecht; 2 = Slecht; 3 = Neutraal; 4 = Goed; 5 = Heel goed"' in book
+            assert 'gehoord,number,"Gehoord?","1 = Heel slecht; 2 = Slecht; 3 = Gaat wel; 4 = Goed; 5 = Heel goed"' in book
             assert 'aantal,number,"Hoeveel?","1 = 1; 2 = 2; 3 = 3; 4 = 4-plus"' in book
             assert 'plan,number,"Plan?","0 = Nee; 1 = Ja"' in book
             files = {}
@@ -115,7 +115,7 @@ def test_microdata_csv_sav_dta():
             assert out.returncode == 0, out.stderr
             var = {v["name"]: v for v in json.load(open(meta))["variables"]}
             assert var["gehoord"]["label"] == "Gehoord?"
-            assert [c["label"] for c in var["gehoord"]["categories"]] == ["Heel slecht", "Slecht", "Neutraal",
+            assert [c["label"] for c in var["gehoord"]["categories"]] == ["Heel slecht", "Slecht", "Gaat wel",
                                                                        "Goed", "Heel goed"]
             assert [(int(c["code"]), c["label"]) for c in var["plan"]["categories"]] == [(0, "Nee"), (1, "Ja")]
             assert var["locatie"]["label"].startswith("Locatie")
