@@ -294,3 +294,39 @@ def test_bad_goals_refused_with_position():
         assert "%s:%d:20: 'direction' is \"up\" (higher is better) or \"down\" (lower is better)" % (path, ld) in err, err
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_dashboard_in_plain_words():
+    tmp = tempfile.mkdtemp(prefix="kb-it-")
+    try:
+        surveys = os.path.join(tmp, "surveys")
+        os.mkdir(surveys)
+        shutil.copy(os.path.join(FIXTURE, "locations.json"), surveys)
+        d = json.load(open(os.path.join(FIXTURE, "doeltest.json")))
+        d["goal"] = {"measure": "satisfaction", "baseline": "2025-01/2025-03", "target": 7.5}
+        json.dump(d, open(os.path.join(surveys, "doeltest.json"), "w"))
+        db = setup_db(tmp)
+        rows = seed_rows(small=False)
+        rows += [(m, "vechtzoom", a) for m, _, a in rows if m != "2025-02"]
+        seed(db, rows)
+        with Server(tmp=tmp, db=db, surveys=surveys) as s:
+            _, _, _, cookie = _login(s, "vic")
+            st, _, page = s.get("/admin/?survey=doeltest&interval=quarter&by=location",
+                                headers={"Cookie": cookie})
+            page = page.decode()
+            assert st == 200
+            # Surveys named with their audience.
+            assert '<option value="doeltest" selected>Ouders: Doelen testen</option>' in page
+            # Faces in words, not 1-5.
+            assert ">Heel slecht</text>" in page and ">Heel goed</text>" in page
+            # Sharing and printing, and the goals, from the top.
+            assert page.index('href="#delen"') < page.index('id="delen"')
+            assert 'href="/admin/goals?survey=doeltest"' in page
+            # What the target means in answers.
+            assert "(7,5 ≈ gemiddeld ‘Goed’ op de smileys)" in page
+            # A score and a verdict per location.
+            assert "<br><strong>8,5</strong> · De tevredenheid stijgt." in page
+            # The month of a response, explained.
+            assert "de maand van de donderdag van die week" in page
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
