@@ -714,7 +714,7 @@ distributions(struct buf *b, const struct report *rep)
 	}
 	for (i = 0; i < rep->nq; i++) {
 		const struct report_question *rq = &rep->qs[i];
-		long long total = 0, max = 0;
+		long long total = 0, max = 0, per;
 		double y = 0;
 
 		for (k = 0; k < rq->nvalues; k++) {
@@ -724,9 +724,18 @@ distributions(struct buf *b, const struct report *rep)
 			if (n > max)
 				max = n;
 		}
+		per = rq->q->type == SURVEY_Q_MULTI ? c->c.n : total;
 		buf_puts(b, "<figure class=\"question\"><figcaption>");
 		buf_html(b, question_text(rep, rq->q));
-		buf_printf(b, " <small>(%lld antwoorden", total);
+		/*
+		 * Several ticks per person: a share of the people who
+		 * responded, not of the ticks (#17).
+		 */
+		if (rq->q->type == SURVEY_Q_MULTI)
+			buf_printf(b, " <small>(%lld reacties, meer keuzes "
+			    "mogelijk", c->c.n);
+		else
+			buf_printf(b, " <small>(%lld antwoorden", total);
 		if (report_question_mean(rep, i, c, &v) == 0 &&
 		    rq->q->type != SURVEY_Q_YESNO) {
 			buf_puts(b, ", gemiddeld ");
@@ -755,8 +764,8 @@ distributions(struct buf *b, const struct report *rep)
 			    "width=\"%.1f\" height=\"16\" fill=\"#0b4f6c\"/>"
 			    "<text x=\"%.1f\" y=\"%.0f\" font-size=\"12\">"
 			    "%lld (%.0f%%)</text>", y + 3, wbar,
-			    160 + wbar, y + 15, n, total ? 100.0 *
-			    (double)n / (double)total : 0.0);
+			    160 + wbar, y + 15, n, per ? 100.0 *
+			    (double)n / (double)per : 0.0);
 		}
 		buf_puts(b, "</svg></figure>");
 	}

@@ -33,6 +33,7 @@ def seed_rows(small=True):
                 "gehoord": 5 - q - (i % 2),
                 "aantal": "3" if i < 8 - 2 * q else "1",
                 "plan": i % 2 == 0,
+                "onderwerpen": ["a", "b"] if i % 2 == 0 else ["a"],
                 "tip": "Mijn naam is Piet en ik woon in Overvecht",
             }))
     if small:
@@ -326,6 +327,12 @@ def test_dashboard_in_plain_words():
             assert "(7,5 ≈ gemiddeld ‘Goed’ op de smileys)" in page
             # A score and a verdict per location.
             assert "<br><strong>8,5</strong> · De tevredenheid stijgt." in page
+            # Several ticks a person: a share of the people, not of the ticks.
+            n = len(rows)
+            nb = sum("b" in a["onderwerpen"] for _, _, a in rows)
+            assert "Onderwerpen? <small>(%d reacties, meer keuzes mogelijk" % n in page
+            assert ">%d (100%%)</text>" % n in page
+            assert ">%d (%.0f%%)</text>" % (nb, 100.0 * nb / n) in page and nb * 3 < 2 * n
             # The month of a response, explained.
             assert "de maand van de donderdag van die week" in page
     finally:

@@ -90,7 +90,14 @@ def test_microdata_csv_sav_dta():
             assert not any(r["kanaal"] == "kiosk" for r in rows)
             assert set(r["kwartaal"] for r in rows) == {"2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4"}
             assert list(rows[0]) == ["kwartaal", "locatie", "kanaal", "taal", "versie", "cijfer", "gehoord",
-                                     "aantal", "plan", "nooit"]
+                                     "aantal", "plan", "nooit", "onderwerpen_1", "onderwerpen_2",
+                                     "onderwerpen_3"]
+            # A multi question: one 0/1 variable per option; not answered: empty.
+            ov = [r for r in rows if r["locatie"] == "overvecht"]
+            assert sorted((r["onderwerpen_1"], r["onderwerpen_2"], r["onderwerpen_3"]) for r in ov) == \
+                [("1", "0", "0")] * 24 + [("1", "1", "0")] * 24
+            assert all(r["onderwerpen_1"] == "" for r in rows if r["locatie"] == "spoorzoom")
+            assert 'onderwerpen_2,number,"Onderwerpen?: School","0 = Niet aangevinkt; 1 = Aangevinkt"' in book
             assert sorted(int(r["cijfer"]) for r in rows if r["locatie"] == "spoorzoom") == [9] * 6
             assert all(r["aantal"] == "2" for r in rows if r["locatie"] == "spoorzoom")
             assert 'gehoord,number,"Gehoord?","1 = Heel slecht; 2 = Slecht; 3 = Gaat wel; 4 = Goed; 5 = Heel goed"' in book
