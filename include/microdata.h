@@ -38,8 +38,8 @@ const char *microdata_format_ext(enum microdata_format f);
 const char *microdata_format_type(enum microdata_format f);
 
 /*
- * Builds the export of one survey.  A quarter is closed once now is
- * lag_days past its last day.  Returns 0 with *out (free it) and *outlen
+ * Builds the export of one survey.  A quarter is closed once its last
+ * month is published at now (publish_latest_month with lag_days).  Returns 0 with *out (free it) and *outlen
  * set, or an HTTP status with err filled: 404 unknown survey, 503 the
  * database failed, 500 the file could not be written.
  */

@@ -18,6 +18,7 @@
 
 #include "app.h"
 #include "microdata.h"
+#include "publish.h"
 #include "stats.h"
 #include "util.h"
 
@@ -26,8 +27,6 @@
 #define MD_OTHER	(-1)
 #define MD_NAME		33	/* Stata: 32 characters */
 #define MD_LABEL	81	/* Stata: 80 bytes */
-/* A quarter is closed a day after it ends, as the dashboard's periods. */
-#define MICRODATA_LAG_DAYS	1
 
 static const char *const md_channels[] = { "qr", "kiosk", "sms", "web" };
 static const char *const faces5[] = { "Heel slecht", "Slecht", "Gaat wel",
@@ -71,8 +70,7 @@ struct md {
 	size_t			 nrows, caprows;
 	int32_t			*vals;
 	size_t			 nvals, capvals;
-	time_t			 now;
-	int			 lag_days;
+	char			 latest[8];	/* newest published month */
 	struct microdata_counts	*counts;
 };
 
@@ -239,18 +237,17 @@ code_of(const struct md_var *v, json_t *answers)
 	return MD_MISSING;
 }
 
-/* Is quarter (year * 10 + q) over, lag_days ago? */
+/*
+ * Is quarter (year * 10 + q) closed?  When its last month is published,
+ * by the same rule as every other figure (publish.h).
+ */
 static int
 quarter_closed(const struct md *m, int quarter)
 {
-	struct tm tm;
-	int y = quarter / 10, q = quarter % 10;
+	char last[8];
 
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = (q == 4 ? y + 1 : y) - 1900;
-	tm.tm_mon = q == 4 ? 0 : 3 * q;
-	tm.tm_mday = 1 + m->lag_days;
-	return m->now >= timegm(&tm);
+	period_format(last, quarter / 10, 3 * (quarter % 10), '-');
+	return strcmp(last, m->latest) <= 0;
 }
 
 static void
@@ -723,8 +720,7 @@ microdata_build(struct store *st, const struct survey_set *set,
 	}
 	if (m.s->k > k)
 		k = m.s->k;
-	m.now = now;
-	m.lag_days = lag_days;
+	publish_latest_month(now, lag_days, m.latest);
 	m.counts = counts;
 	vars_setup(&m);
 	if (store_export_responses(st, m.s->id, collect, &m) == -1) {
@@ -799,7 +795,7 @@ admin_export_microdata(struct app *app, struct http_request *r)
 	}
 	rc = microdata_build(app->store, app->surveys, survey,
 	    app->anonymity_k, (enum microdata_format)fmt, time(NULL),
-	    MICRODATA_LAG_DAYS, &data, &len, &c, err, sizeof(err));
+	    app->publish_lag_days, &data, &len, &c, err, sizeof(err));
 	if (rc != 0)
 		return http_reply_error(r, rc, rc == 404 ? "not_found" :
 		    rc == 503 ? "unavailable" : "internal", rc == 404 ?

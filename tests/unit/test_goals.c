@@ -2,12 +2,10 @@
  * test_goals.c — goals in a survey file (valid, refused with
  * path:line:column, the old single goal), the verdict of a goal from its
  * quarters (rising, flat, falling, too few, and the direction), and every
- * measure type computed from report cells over responses stored through
- * the real writer.
+ * measure type computed from report cells over released responses.
  */
 #include <jansson.h>
 #include <math.h>
-#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -333,43 +331,27 @@ test_verdicts(void **state)
 	assert_true(res.per_year_lo < 2.0 && res.per_year_hi > 2.0);
 }
 
-/* Responses through the real writer, as test_report.c stores them. */
+/* Released responses in a real database, as test_report.c seeds them. */
 struct fixture {
 	char			 dir[64];
 	char			 db[128];
 	struct store		*st;
 	struct survey_set	*set;
-	pthread_mutex_t		 mtx;
-	pthread_cond_t		 cond;
-	int			 done;
 };
 
-static void
-on_done(struct store_job *job, void *arg)
-{
-	struct fixture *f = arg;
-
-	pthread_mutex_lock(&f->mtx);
-	f->done++;
-	pthread_cond_signal(&f->cond);
-	pthread_mutex_unlock(&f->mtx);
-	(void)job;
-}
-
-/* n responses: a mark (the score), gehoord, aantal and plan. */
+/* n responses: a mark (the score), gehoord, aantal and plan, released. */
 static void
 add(struct fixture *f, const char *month, const char *loc, int n, int mark,
     int gehoord, const char *aantal, int plan)
 {
-	struct store_job *jobs = calloc((size_t)n, sizeof(*jobs));
-	int i, want;
+	struct store_response *rows = calloc((size_t)n, sizeof(*rows));
+	long long stored;
+	char err[256];
+	int i;
 
-	assert_non_null(jobs);
-	pthread_mutex_lock(&f->mtx);
-	want = f->done + n;
-	pthread_mutex_unlock(&f->mtx);
+	assert_non_null(rows);
 	for (i = 0; i < n; i++) {
-		struct store_response *r = &jobs[i].r;
+		struct store_response *r = &rows[i];
 
 		snprintf(r->survey, sizeof(r->survey), "doeltest");
 		r->version = 1;
@@ -393,19 +375,14 @@ add(struct fixture *f, const char *month, const char *loc, int n, int mark,
 		snprintf(r->tallies[2].value, 33, "%s", aantal);
 		snprintf(r->tallies[3].question, 49, "plan");
 		snprintf(r->tallies[3].value, 33, "%s", plan ? "yes" : "no");
-		jobs[i].done = on_done;
-		jobs[i].arg = f;
-		store_submit(f->st, &jobs[i]);
 	}
-	pthread_mutex_lock(&f->mtx);
-	while (f->done < want)
-		pthread_cond_wait(&f->cond, &f->mtx);
-	pthread_mutex_unlock(&f->mtx);
-	for (i = 0; i < n; i++) {
-		assert_int_equal(jobs[i].result, STORE_INSERTED);
-		free(jobs[i].r.tallies);
-	}
-	free(jobs);
+	/* Seeded as released responses, as klankbord import stores them. */
+	assert_int_equal(store_import(f->st, rows, (size_t)n, &stored, err,
+	    sizeof(err)), 0);
+	assert_true(stored == (long long)n);
+	for (i = 0; i < n; i++)
+		free(rows[i].tallies);
+	free(rows);
 }
 
 static int
@@ -418,8 +395,6 @@ setup(void **state)
 	if (f == NULL || test_tmpdir(f->dir, sizeof(f->dir)) == -1)
 		return -1;
 	snprintf(f->db, sizeof(f->db), "%s/k.db", f->dir);
-	pthread_mutex_init(&f->mtx, NULL);
-	pthread_cond_init(&f->cond, NULL);
 	buf_init(&errors, 65536);
 	if (survey_set_load("tests/integration/goals_surveys", &f->set,
 	    &errors) == -1 || store_open(f->db, &f->st, err, sizeof(err)) ==
@@ -442,8 +417,6 @@ teardown(void **state)
 	store_close(f->st);
 	survey_set_free(f->set);
 	test_rmtree(f->dir);
-	pthread_mutex_destroy(&f->mtx);
-	pthread_cond_destroy(&f->cond);
 	free(f);
 	return 0;
 }
