@@ -9,6 +9,7 @@
 #define KB_GOALS_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include "report.h"
 #include "stats.h"
@@ -55,7 +56,11 @@ struct goal_row {
 
 struct goal_board {
 	const struct survey	*s;
-	long long		 k;
+	long long		 k;		/* in force for this survey */
+	time_t			 now;
+	int			 lag_days;
+	char			 through[8];	/* the last published month */
+	time_t			 next_at;	/* when the next appears */
 	size_t			 np;
 	char			(*periods)[8];	/* "2026-Q3", oldest first */
 	struct goal_row		 all;
@@ -84,14 +89,16 @@ void	 goals_evaluate(const struct survey_goal *g,
 	    struct goal_result *res);
 
 /*
- * Builds the board of one survey: quarters from report_build, for every
- * location and per location.  Returns 0 with *out set (free with
- * goals_free), or an HTTP status with err filled: 404 unknown survey, 503
- * the database failed.
+ * Builds the board of one survey: the closed quarters published at now
+ * (0: the clock) with lag_days, from report_build, for every location and
+ * per location; k is the server's threshold (a survey may raise it).
+ * Returns 0 with *out set (free with goals_free), or an HTTP status with
+ * err filled: 404 unknown survey, 503 the database failed.
  */
 int	 goals_build(struct store *st, const struct survey_set *set,
-	    const char *survey, long long k, struct goal_board **out,
-	    char *err, size_t errlen) __attribute__((warn_unused_result));
+	    const char *survey, long long k, time_t now, int lag_days,
+	    struct goal_board **out, char *err, size_t errlen)
+	    __attribute__((warn_unused_result));
 void	 goals_free(struct goal_board *b);
 
 /* The outcome in the team's words ("gaat de goede kant op", ...). */

@@ -376,7 +376,14 @@ board_section(struct buf *b, struct app *app, const struct goal_board *bd,
 	} else {
 		buf_puts(b, "Nog geen afgesloten kwartaal met reacties.");
 	}
-	buf_printf(b, " Anonimiteitsdrempel: %lld reacties.</p>", bd->k);
+	buf_printf(b, " Anonimiteitsdrempel: %lld reacties.", bd->k);
+	if (bd->through[0] != '\0') {
+		buf_puts(b, " Gepubliceerd tot en met de maand ");
+		buf_html(b, bd->through);
+		buf_puts(b, "; een kwartaal telt mee zodra zijn laatste maand "
+		    "gepubliceerd is.");
+	}
+	buf_puts(b, "</p>");
 	goal_table(b, bd, 1);
 	location_table(b, app, bd, !report);
 }
@@ -496,7 +503,8 @@ board_page(struct app *app, struct http_request *r, int report)
 		struct goal_board *bd = NULL;
 
 		rc = goals_build(app->store, app->surveys, list[i]->id,
-		    app->anonymity_k, &bd, err, sizeof(err));
+		    app->anonymity_k, 0, app->publish_lag_days, &bd, err,
+		    sizeof(err));
 		if (report) {
 			buf_puts(&b, "<section class=\"sheet\">"
 			    "<h1>Kwartaalverslag voor de stuurgroep");
@@ -629,6 +637,7 @@ board_json(const struct goal_board *bd)
 	for (i = 0; i < bd->np; i++)
 		json_array_append_new(periods, json_string(bd->periods[i]));
 	json_object_set_new(o, "periods", periods);
+	json_object_set_new(o, "through", json_string(bd->through));
 	json_object_set_new(o, "latest_period", bd->np > 0 ?
 	    json_string(bd->periods[bd->np - 1]) : json_null());
 	json_object_set_new(o, "goals", row_json(bd, &bd->all));
@@ -659,7 +668,8 @@ admin_api_goals(struct app *app, struct http_request *r)
 		struct goal_board *bd = NULL;
 
 		rc = goals_build(app->store, app->surveys, list[i]->id,
-		    app->anonymity_k, &bd, err, sizeof(err));
+		    app->anonymity_k, 0, app->publish_lag_days, &bd, err,
+		    sizeof(err));
 		if (rc != 0) {
 			json_decref(all);
 			return http_reply_error(r, rc, rc == 404 ? "not_found" :

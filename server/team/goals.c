@@ -40,16 +40,21 @@ in_share(const struct survey_goal *g, const char *value)
 
 /*
  * Is what the goal needs from this cell withheld?  The whole cell when it
- * is suppressed; the report's per-question and satisfaction flags join
- * here as the protected set grows them.
+ * is suppressed; its score for a satisfaction goal; the question's
+ * distribution for the others (a homogeneous small group, say).
  */
 static int
 cell_withheld(const struct report *r, const struct survey_goal *g,
     const struct report_cell *c)
 {
-	(void)r;
-	(void)g;
-	return c->hidden;
+	long qi;
+
+	if (c->hidden)
+		return 1;
+	if (g->measure == SURVEY_GOAL_SATISFACTION)
+		return c->sat_hidden;
+	qi = report_qindex(r, g);
+	return qi >= 0 && c->qhidden != NULL && c->qhidden[qi];
 }
 
 int
@@ -294,7 +299,15 @@ base_report(struct goal_board *b, struct store *st,
 	q.to = g->base_to;
 	q.k = b->k;
 	q.by = REPORT_BY_LOCATION;
+	q.quarter = REPORT_MONTH;
+	q.now = b->now;
+	q.lag_days = b->lag_days;
 	rc = report_build(st, set, &q, &c->r, err, errlen);
+	/* A baseline not published yet is no baseline, not an error. */
+	if (rc == 422) {
+		c->r = NULL;
+		return (int)(*ncache - 1);
+	}
 	return rc != 0 ? -rc : (int)(*ncache - 1);
 }
 
@@ -329,6 +342,9 @@ row_fill(struct goal_board *b, struct goal_row *row, const struct report *r,
 		const struct report *br = base_m[i] != NULL ? base_m[i] : r;
 		int has_base;
 
+		if (base_m[i] == NULL && !quarter_aligned(g))
+			br = NULL;	/* its months are not published */
+
 		res->series = xcalloc(b->np + 1, sizeof(*res->series));
 		for (p = 0; p < b->np; p++) {
 			missing[p] = gi == -1 || p >= r->np ||
@@ -337,8 +353,8 @@ row_fill(struct goal_board *b, struct goal_row *row, const struct report *r,
 			cells[p] = missing[p] ? (struct stats_cell){ 0, 0, 0, 0 } :
 			    tmp;
 		}
-		has_base = window_sum(br, g, row->location, g->base_from,
-		    g->base_to, &base) == 0;
+		has_base = br != NULL && window_sum(br, g, row->location,
+		    g->base_from, g->base_to, &base) == 0;
 		goals_evaluate(g, cells, missing, b->np, has_base ? &base :
 		    NULL, b->k, res);
 	}
@@ -348,8 +364,8 @@ row_fill(struct goal_board *b, struct goal_row *row, const struct report *r,
 
 int
 goals_build(struct store *st, const struct survey_set *set,
-    const char *survey, long long k, struct goal_board **out, char *err,
-    size_t errlen)
+    const char *survey, long long k, time_t now, int lag_days,
+    struct goal_board **out, char *err, size_t errlen)
 {
 	struct report *r = NULL;
 	struct report_query q;
@@ -368,17 +384,23 @@ goals_build(struct store *st, const struct survey_set *set,
 		free(b);
 		return 404;
 	}
-	b->k = k > b->s->k ? k : b->s->k;
+	b->k = k;
+	b->now = now;
+	b->lag_days = lag_days;
 	/* One report by location: its margins are the "all" row. */
 	memset(&q, 0, sizeof(q));
 	q.survey = b->s->id;
-	q.quarter = 1;
-	q.k = b->k;
+	q.quarter = REPORT_QUARTER;
+	q.k = k;
 	q.by = REPORT_BY_LOCATION;
+	q.now = now;
+	q.lag_days = lag_days;
 	rc = report_build(st, set, &q, &r, err, errlen);
 	if (rc != 0)
 		goto out;
-	b->k = r->qy.k;
+	b->k = r->k;
+	snprintf(b->through, sizeof(b->through), "%s", r->through);
+	b->next_at = r->next_at;
 	b->np = r->np;
 	b->periods = xcalloc(b->np + 1, sizeof(*b->periods));
 	for (i = 0; i < b->np; i++)

@@ -7,7 +7,7 @@
  *
  *   make browser   (runs run.mjs, then this file)
  *
- * The data: closed quarters of 2025 written straight into the database
+ * The data: the four newest closed quarters, written straight into the database
  * with the sqlite3 tool before the server starts (it recounts its
  * summaries on start).  Last line: "browser goals: N passed, M failed".
  */
@@ -54,8 +54,37 @@ fs.copyFileSync(path.join(ROOT, 'surveys', 'medewerkers.json'), path.join(SURVEY
 
 execFileSync(BINARY, ['user', 'add', 'ann', '--role', 'admin', '--db', DB], { input: PW + '\n', stdio: ['pipe', 'pipe', 'pipe'] });
 
-/* Quarters of 2025, a week in each: rising marks, falling 'gehoord'. */
-const WEEKS = ['2025-W03', '2025-W16', '2025-W29', '2025-W42'];
+/* The server's publishing rule (publish.c): a month is closed from the
+ * Monday after the ISO week of its last Thursday, published a day later.
+ * The four newest closed quarters, a week in the first month of each. */
+function monthAdd(y, m, n) { const t = y * 12 + (m - 1) + n; return [Math.floor(t / 12), t % 12 + 1]; }
+function latestPublished() {
+  const today = new Date(Date.now() - 86400000);
+  let [y, m] = [today.getFullYear(), today.getMonth() + 1];
+  for (let i = 0; i < 3; i++) {
+    const last = new Date(y, m, 0);
+    last.setDate(last.getDate() - ((last.getDay() + 6) % 7 - 3 + 7) % 7);
+    last.setDate(last.getDate() + 5);
+    if (last <= today) return [y, m];
+    [y, m] = monthAdd(y, m, -1);
+  }
+  return [y, m];
+}
+/* The ISO week of a date: the year and week of its Thursday. */
+function isoWeek(d) {
+  const t = new Date(Date.UTC(d.getFullYear(), d.getMonth(), d.getDate()));
+  t.setUTCDate(t.getUTCDate() + 3 - (t.getUTCDay() + 6) % 7);
+  const y = t.getUTCFullYear();
+  const w = 1 + Math.floor((t - Date.UTC(y, 0, 1)) / (7 * 86400000));
+  return `${y}-W${String(w).padStart(2, '0')}`;
+}
+const [ly, lm] = latestPublished();
+const [qy, qm] = monthAdd(ly, lm, -(lm % 3));
+const QUARTERS = [3, 2, 1, 0].map((i) => {
+  const [ey, em] = monthAdd(qy, qm, -3 * i);
+  return { label: `${ey}-Q${Math.ceil(em / 3)}`, week: isoWeek(new Date(ey, em - 3, 15)) };
+});
+const WEEKS = QUARTERS.map((q) => q.week);
 const LOCS = ['overvecht', 'vechtzoom', 'spoorzoom', 'utrecht-west'];
 const values = [];
 WEEKS.forEach((week, q) => {
@@ -136,10 +165,11 @@ check('goal board: verdicts in words, values, lines, per location, axe 0 violati
   assert.match(first, /gaat de goede kant op/);
   assert.match(await rows.nth(1).textContent(), /gaat de verkeerde kant op/);
   assert.match(await rows.nth(4).textContent(), /nog te weinig reacties/);
-  assert.match(first, /2025-Q4|\d+,\d/);
+  assert.match(first, new RegExp(`\\d+,\\d \\(\\d+ antwoorden\\)`));
+  assert.match(await page.textContent('table.goals thead'), new RegExp(`Laatste kwartaal \\(${QUARTERS[3].label}\\)`));
   /* A line per goal, with its values said in words for screen readers. */
   const label = await rows.nth(0).locator('svg').getAttribute('aria-label');
-  assert.match(label, /^Verloop per kwartaal: 2025-Q1 \d+,\d; 2025-Q2/);
+  assert.match(label, new RegExp(`^Verloop per kwartaal: ${QUARTERS[0].label} \\d+,\\d; ${QUARTERS[1].label}`));
   const locTable = page.locator('table.goals').nth(1);
   assert.match(await locTable.locator('caption').textContent(), /Per locatie/);
   assert.equal(await locTable.locator('thead th').count(), 5, 'goal and four locations');
@@ -165,7 +195,8 @@ check('quarterly report: axe 0 violations, printed as one A4 page per survey', a
     await page.goto(server.base + url);
     assert.equal(await page.locator('section.sheet').count(), want);
     assert.match(await page.textContent('section.sheet'), /Zo leest u dit/);
-    assert.match(await page.textContent('section.sheet'), /Kwartalen 2025-Q1 tot en met 2025-Q4\. \d+ reacties/);
+    assert.match(await page.textContent('section.sheet'),
+      new RegExp(`Kwartalen ${QUARTERS[0].label} tot en met ${QUARTERS[3].label}\\. \\d+ reacties`));
     const v = await axe(page, 'report ' + url);
     assert.deepEqual(v, [], 'axe violations (out/goals/axe-violations.txt)');
     await page.emulateMedia({ media: 'print' });

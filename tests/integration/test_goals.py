@@ -1,7 +1,8 @@
 """The goal board over HTTP: every measure type computed from a seeded data
-set (closed quarters of 2025), verdicts rising, flat, falling and too few,
+set (the four newest closed quarters), verdicts rising, flat, falling and too few,
 hidden cells shown as missing, the page and report, the audit, and the
 shipped surveys' goals (the staff pulse's K of 10 included)."""
+import datetime
 import json
 import os
 import shutil
@@ -12,22 +13,80 @@ from kb import ROOT, Server, db_query, run_tool
 from test_auth import PW, _login
 
 FIXTURE = os.path.join(ROOT, "tests", "integration", "goals_surveys")
-# One week inside each month we seed: its Thursday lies in that month.
-WEEK = {"2025-01": "2025-W03", "2025-02": "2025-W07", "2025-04": "2025-W16",
-        "2025-07": "2025-W29", "2025-10": "2025-W42"}
-QUARTER_MONTHS = [("2025-01", "2025-02"), ("2025-04",), ("2025-07",), ("2025-10",)]
 
 
-def seed_rows(small=True):
+def week_of(month):
+    """An ISO week counted in month: the week of its 15th (its Thursday
+    falls between the 12th and the 18th)."""
+    y, w, _ = datetime.date(int(month[:4]), int(month[5:]), 15).isocalendar()
+    return "%d-W%02d" % (y, w)
+
+
+def _month_add(month, n):
+    y, m = int(month[:4]), int(month[5:]) - 1 + n
+    return "%04d-%02d" % (y + m // 12, m % 12 + 1)
+
+
+def latest_published_month(lag_days=1):
+    """The server's rule (publish.c): a month is closed from the Monday
+    after the ISO week of its last Thursday, published lag_days later.
+    One day of margin either way of midnight."""
+    today = datetime.date.today() - datetime.timedelta(days=1)
+    month = "%04d-%02d" % (today.year, today.month)
+    for _ in range(3):
+        y, m = int(month[:4]), int(month[5:])
+        last = datetime.date(y + m // 12, m % 12 + 1, 1) - datetime.timedelta(days=1)
+        last -= datetime.timedelta(days=(last.weekday() - 3) % 7)
+        if last + datetime.timedelta(days=4 + lag_days) <= today:
+            return month
+        month = _month_add(month, -1)
+    return month
+
+
+def last_quarters(n=4):
+    """The n newest closed quarters, oldest first: (label, [3 months])."""
+    latest = latest_published_month()
+    m = int(latest[5:])
+    last = _month_add(latest, -(m % 3))       # the last month of a closed quarter
+    out = []
+    for i in range(n):
+        end = _month_add(last, -3 * i)
+        first = _month_add(end, -2)
+        out.append(("%s-Q%d" % (end[:4], (int(end[5:]) - 1) // 3 + 1),
+                    [first, _month_add(first, 1), end]))
+    return out[::-1]
+
+
+# The closed quarters of 2025, for tests that need no "latest" quarter.
+Q2025 = [("2025-Q%d" % (i + 1), ["2025-%02d" % (3 * i + j) for j in (1, 2, 3)]) for i in range(4)]
+
+
+def fixture(tmp, quarters):
+    """The goal fixture with its baselines on the first seeded quarter."""
+    surveys = os.path.join(tmp, "surveys")
+    os.makedirs(surveys, exist_ok=True)
+    shutil.copy(os.path.join(FIXTURE, "locations.json"), surveys)
+    first = quarters[0][1]
+    text = open(os.path.join(FIXTURE, "doeltest.json")).read()
+    text = text.replace("2025-01/2025-03", "%s/%s" % (first[0], first[2]))
+    text = text.replace("2025-01/2025-02", "%s/%s" % (first[0], first[1]))
+    open(os.path.join(surveys, "doeltest.json"), "w").write(text)
+    return surveys
+
+
+def seed_rows(small=True, quarters=Q2025):
     """(month, location, answers) of the seeded data set: 12 answers a
     quarter at overvecht, rising marks, falling 'gehoord', a falling share
     of 3 or more professionals, a flat 'plan'; and (small) 2 at vechtzoom
-    in Q3, a group under K."""
+    in the third quarter, a group under K.  The first quarter's answers
+    fall in its first two months."""
     rows = []
     for q in range(4):
-        months = QUARTER_MONTHS[q]
+        months = quarters[q][1][:2] if q == 0 else quarters[q][1][:1]
         for i in range(12):
-            month = months[i % len(months)]
+            # Pairs alternate between the months, so each month holds
+            # both answers of every question (no homogeneous month).
+            month = months[(i // 2) % len(months)]
             rows.append((month, "overvecht", {
                 "cijfer": 5 + q + (i % 2),
                 "gehoord": 5 - q - (i % 2),
@@ -37,18 +96,21 @@ def seed_rows(small=True):
                 "tip": "Mijn naam is Piet en ik woon in Overvecht",
             }))
     if small:
-        rows.append(("2025-07", "vechtzoom", {"cijfer": 9, "gehoord": 1, "aantal": "4-plus", "plan": True}))
-        rows.append(("2025-07", "vechtzoom", {"cijfer": 3, "gehoord": 2, "aantal": "2", "plan": False}))
+        third = quarters[2][1][0]
+        rows.append((third, "vechtzoom", {"cijfer": 9, "gehoord": 1, "aantal": "4-plus", "plan": True}))
+        rows.append((third, "vechtzoom", {"cijfer": 3, "gehoord": 2, "aantal": "2", "plan": False}))
     return rows
 
 
 def seed(db, rows, survey="doeltest", channel="qr", lang="nl"):
+    """Released responses, straight into the database (server stopped):
+    the server recounts its summaries when it starts."""
     con = sqlite3.connect(db)
     with con:
         for month, loc, answers in rows:
             con.execute("INSERT INTO responses (id, survey, version, channel, location, lang, week, answers,"
                         " submission) VALUES (abs(random()) | 1, ?, 1, ?, ?, ?, ?, ?, randomblob(16))",
-                        (survey, channel, loc, lang, WEEK[month], json.dumps(answers, separators=(",", ":"))))
+                        (survey, channel, loc, lang, week_of(month), json.dumps(answers, separators=(",", ":"))))
     con.close()
 
 
@@ -60,7 +122,7 @@ def setup_db(tmp):
 
 
 def quarter_of(month):
-    return "2025-Q%d" % ((int(month[5:]) - 1) // 3 + 1)
+    return "%s-Q%d" % (month[:4], (int(month[5:]) - 1) // 3 + 1)
 
 
 def value(goal, answers):
@@ -95,17 +157,20 @@ def test_every_measure_from_seeded_quarters():
         # No group under K here, so no figure is hidden whatever cells the
         # table set chooses to protect; test_hidden_location_is_missing
         # has the small group.
-        rows = seed_rows(small=False)
+        qs = last_quarters()
+        rows = seed_rows(small=False, quarters=qs)
         seed(db, rows)
-        quarters = ["2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4"]
-        with Server(tmp=tmp, db=db, surveys=FIXTURE) as s:
+        quarters = [q for q, _ in qs]
+        first, last = quarters[0], quarters[-1]
+        with Server(tmp=tmp, db=db, surveys=fixture(tmp, qs)) as s:
             _, _, _, cookie = _login(s, "vic")
             h = {"Cookie": cookie}
             st, hd, body = s.get("/admin/api/goals?survey=doeltest", headers=h)
             assert st == 200 and hd["content-type"].startswith("application/json"), body
             j = json.loads(body)
             assert j["survey"] == "doeltest" and j["interval"] == "quarter" and j["k"] == 5
-            assert j["periods"] == quarters and j["latest_period"] == "2025-Q4"
+            assert j["periods"] == quarters and j["latest_period"] == last, (j["periods"], quarters)
+            assert j["through"] == latest_published_month()
             goals = {g["id"]: g for g in j["goals"]}
             assert list(goals) == ["tevreden", "gehoord", "minder_veel", "plan", "nooit"]
             for gid in ("tevreden", "gehoord", "minder_veel"):
@@ -115,12 +180,12 @@ def test_every_measure_from_seeded_quarters():
                     v = value(gid, a)
                     if v is not None:
                         per_q.setdefault(quarter_of(month), []).append(v)
-                want_base = mean(per_q["2025-Q1"])
-                want_latest = mean(per_q["2025-Q4"])
+                want_base = mean(per_q[first])
+                want_latest = mean(per_q[last])
                 rnd = 1 if gid == "minder_veel" else 2
                 assert g["baseline"]["value"] == round(want_base, rnd), (gid, g["baseline"])
-                assert g["latest"] == {"period": "2025-Q4", "value": round(want_latest, rnd),
-                                       "n": len(per_q["2025-Q4"])}, (gid, g["latest"])
+                assert g["latest"] == {"period": last, "value": round(want_latest, rnd),
+                                       "n": len(per_q[last])}, (gid, g["latest"])
                 assert abs(g["change_since_baseline"] - (want_latest - want_base)) < 0.06, gid
                 pts = [(quarters.index(q), v) for q, vs in per_q.items() for v in vs]
                 assert abs(g["per_year"]["change"] - slope_per_year(pts)) < 0.06, (gid, g["per_year"])
@@ -139,7 +204,8 @@ def test_every_measure_from_seeded_quarters():
             assert goals["plan"]["verdict"] == {"code": "flat", "text": "geen duidelijke verandering"}
             assert goals["plan"]["latest"]["value"] == 50.0
             # A baseline that is not whole quarters comes from monthly cells.
-            assert goals["plan"]["baseline"] == {"period": "2025-01/2025-02", "value": 50.0, "n": 12}
+            assert goals["plan"]["baseline"] == {"period": "%s/%s" % tuple(qs[0][1][:2]), "value": 50.0,
+                                                 "n": 12}
             assert goals["nooit"]["verdict"] == {"code": "too_few", "text": "nog te weinig reacties"}
             assert goals["nooit"]["latest"]["value"] is None and goals["nooit"]["per_year"] is None
             assert goals["minder_veel"]["measure"] == {"type": "share", "question": "aantal",
@@ -164,12 +230,12 @@ def test_every_measure_from_seeded_quarters():
             page = page.decode()
             assert st == 200 and hd["content-type"].startswith("text/html")
             for words in ("gaat de goede kant op", "gaat de verkeerde kant op", "geen duidelijke verandering",
-                          "nog te weinig reacties", "2025-Q4", "+3,0 punt", "−50 procentpunt", "<svg"):
+                          "nog te weinig reacties", last, "+3,0 punt", "−50 procentpunt", "<svg"):
                 assert words in page, words
             st, _, rep = s.get("/admin/goals/report?survey=doeltest", headers=h)
             rep = rep.decode()
             assert st == 200 and rep.count('class="sheet"') == 1 and "Zo leest u dit" in rep
-            assert "Kwartalen 2025-Q1 tot en met 2025-Q4" in rep
+            assert "Kwartalen %s tot en met %s" % (first, last) in rep
             assert s.get("/admin/goals?survey=nope", headers=h)[0] == 404
             # Not logged in: no goals.
             assert s.get("/admin/api/goals?survey=doeltest")[0] == 401
@@ -186,13 +252,14 @@ def test_hidden_location_is_missing():
     tmp = tempfile.mkdtemp(prefix="kb-it-")
     try:
         db = setup_db(tmp)
-        rows = seed_rows()
+        qs = last_quarters()
+        rows = seed_rows(quarters=qs)
         seed(db, rows)
-        quarters = ["2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4"]
+        quarters = [q for q, _ in qs]
         truth = {}
         for month, loc, a in rows:
             truth.setdefault((loc, quarter_of(month)), []).append(a["cijfer"])
-        with Server(tmp=tmp, db=db, surveys=FIXTURE) as s:
+        with Server(tmp=tmp, db=db, surveys=fixture(tmp, qs)) as s:
             _, _, _, cookie = _login(s, "vic")
             j = json.loads(s.get("/admin/api/goals?survey=doeltest", headers={"Cookie": cookie})[2])
             locs = {l["location"]: {g["id"]: g for g in l["goals"]} for l in j["locations"]}
@@ -224,7 +291,7 @@ def test_shipped_goals_and_staff_k():
         # though the server's K is 5.
         rows = [(m, "overvecht", {"werkdruk": "te-hoog" if i % 3 == 0 else "hoog", "werkplezier": 6 + i % 3,
                                   "tijd_voor_gezinnen": i % 2 == 0})
-                for m in ("2025-01", "2025-04", "2025-07", "2025-10") for i in range(8)]
+                for m in [months[0] for _, months in last_quarters()] for i in range(8)]
         seed(db, rows, survey="medewerkers")
         with Server(tmp=tmp, db=db) as s:
             _, _, _, cookie = _login(s, "vic")
@@ -316,10 +383,16 @@ def test_dashboard_in_plain_words():
                                 headers={"Cookie": cookie})
             page = page.decode()
             assert st == 200
+            # The answers per question show for a window that is one
+            # period (the protected set has no other totals): 2025.
+            st, _, year = s.get("/admin/?survey=doeltest&interval=year&from=2025-01&to=2025-12",
+                                headers={"Cookie": cookie})
+            year = year.decode()
+            assert st == 200
             # Surveys named with their audience.
             assert '<option value="doeltest" selected>Ouders: Doelen testen</option>' in page
             # Faces in words, not 1-5.
-            assert ">Heel slecht</text>" in page and ">Heel goed</text>" in page
+            assert ">Heel slecht</text>" in year and ">Heel goed</text>" in year
             # Sharing and printing, and the goals, from the top.
             assert page.index('href="#delen"') < page.index('id="delen"')
             assert 'href="/admin/goals?survey=doeltest"' in page
@@ -330,9 +403,9 @@ def test_dashboard_in_plain_words():
             # Several ticks a person: a share of the people, not of the ticks.
             n = len(rows)
             nb = sum("b" in a["onderwerpen"] for _, _, a in rows)
-            assert "Onderwerpen? <small>(%d reacties, meer keuzes mogelijk" % n in page
-            assert ">%d (100%%)</text>" % n in page
-            assert ">%d (%.0f%%)</text>" % (nb, 100.0 * nb / n) in page and nb * 3 < 2 * n
+            assert "Onderwerpen? <small>(%d reacties, meer keuzes mogelijk" % n in year
+            assert ">%d (100%%)</text>" % n in year
+            assert ">%d (%.0f%%)</text>" % (nb, 100.0 * nb / n) in year and nb * 3 < 2 * n
             # The month of a response, explained.
             assert "de maand van de donderdag van die week" in page
     finally:

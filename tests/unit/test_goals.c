@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -437,8 +438,9 @@ static void
 test_measures_from_cells(void **state)
 {
 	struct fixture *f = *state;
-	struct report_query q = { "doeltest", NULL, NULL, 1, REPORT_BY_NONE,
-	    NULL, 5 };
+	struct report_query q = { "doeltest", NULL, NULL, REPORT_QUARTER,
+	    REPORT_BY_NONE, NULL, 5, 0, 1 };
+	struct tm tm;
 	const struct survey *s = survey_set_find(f->set, "doeltest", 0);
 	struct report *r = NULL;
 	struct goal_board *b = NULL;
@@ -446,31 +448,39 @@ test_measures_from_cells(void **state)
 	char err[256];
 
 	/*
-	 * Q1: 6 x (mark 6, gehoord 4, aantal 3, plan yes) and 4 x (mark 8,
+	 * Q1: 6 x (mark 6, gehoord 4, aantal 3, plan yes) and 5 x (mark 8,
 	 * gehoord 2, aantal 1, plan no).  Q2: 10 x (mark 9, gehoord 5,
 	 * aantal 1, plan yes).  Q3 at another location: 12 x (mark 3,
 	 * gehoord 1, aantal 4-plus, plan no).
 	 */
 	add(f, "2025-01", "overvecht", 6, 6, 4, "3", 1);
-	add(f, "2025-02", "overvecht", 4, 8, 2, "1", 0);
+	add(f, "2025-02", "overvecht", 5, 8, 2, "1", 0);
 	add(f, "2025-04", "overvecht", 10, 9, 5, "1", 1);
 	add(f, "2025-07", "vechtzoom", 12, 3, 1, "4-plus", 0);
+	/* Seen on 20 October 2025: published through September, Q3. */
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = 2025 - 1900;
+	tm.tm_mon = 9;
+	tm.tm_mday = 20;
+	tm.tm_hour = 12;
+	tm.tm_isdst = -1;
+	q.now = mktime(&tm);
 	assert_int_equal(report_build(f->st, f->set, &q, &r, err,
 	    sizeof(err)), 0);
 	assert_int_equal((int)r->np, 3);
-	/* Satisfaction: (6 * 6 + 4 * 8) / 10. */
+	/* Satisfaction: (6 * 6 + 5 * 8) / 11. */
 	assert_int_equal(goals_cell_measure(r, goal(s, "tevreden"),
 	    &r->cells[0], &c), 0);
-	assert_true(c.sn == 10 && fabs(c.ssum / 10 - 6.8) < 1e-9);
-	/* Mean of gehoord: (6 * 4 + 4 * 2) / 10. */
+	assert_true(c.sn == 11 && fabs(c.ssum / 11 - 76.0 / 11) < 1e-9);
+	/* Mean of gehoord: (6 * 4 + 5 * 2) / 11. */
 	assert_int_equal(goals_cell_measure(r, goal(s, "gehoord"),
 	    &r->cells[0], &c), 0);
-	assert_true(c.sn == 10 && fabs(c.ssum / 10 - 3.2) < 1e-9);
-	assert_true(fabs(c.ssq - (6 * 16 + 4 * 4)) < 1e-9);
-	/* Share of 3 or 4-plus: 6 of 10. */
+	assert_true(c.sn == 11 && fabs(c.ssum / 11 - 34.0 / 11) < 1e-9);
+	assert_true(fabs(c.ssq - (6 * 16 + 5 * 4)) < 1e-9);
+	/* Share of 3 or 4-plus: 6 of 11. */
 	assert_int_equal(goals_cell_measure(r, goal(s, "minder_veel"),
 	    &r->cells[0], &c), 0);
-	assert_true(c.sn == 10 && fabs(c.ssum / 10 - 60.0) < 1e-9);
+	assert_true(c.sn == 11 && fabs(c.ssum / 11 - 600.0 / 11) < 1e-9);
 	/* Share of plan yes in Q2: all 10. */
 	assert_int_equal(goals_cell_measure(r, goal(s, "plan"),
 	    &r->cells[1], &c), 0);
@@ -493,21 +503,23 @@ test_measures_from_cells(void **state)
 	}
 	report_free(r);
 
-	assert_int_equal(goals_build(f->st, f->set, "doeltest", 5, &b, err,
-	    sizeof(err)), 0);
+	assert_int_equal(goals_build(f->st, f->set, "doeltest", 5, q.now, 1,
+	    &b, err, sizeof(err)), 0);
+	assert_string_equal(b->through, "2025-09");
 	assert_int_equal((int)b->np, 3);
 	assert_string_equal(b->periods[0], "2025-Q1");
 	assert_true(b->all.results[0].has_base &&
-	    fabs(b->all.results[0].base - 6.8) < 1e-9);
+	    fabs(b->all.results[0].base - 76.0 / 11) < 1e-9);
 	assert_true(b->all.results[0].has_latest &&
 	    fabs(b->all.results[0].latest - 3.0) < 1e-9);
 	assert_true(b->all.results[0].has_change &&
-	    fabs(b->all.results[0].change - (3.0 - 6.8)) < 1e-9);
+	    fabs(b->all.results[0].change - (3.0 - 76.0 / 11)) < 1e-9);
 	assert_true(b->all.results[0].series[1].has &&
 	    fabs(b->all.results[0].series[1].value - 9.0) < 1e-9);
 	/*
-	 * Plan's baseline is January and February: monthly cells, and
-	 * February's 4 are under K, so there is no baseline to show.
+	 * Plan's baseline is January and February: monthly cells, each a
+	 * group under 2K where everyone gave the same answer, so neither
+	 * distribution is shown, and there is no baseline to show.
 	 */
 	assert_false(b->all.results[3].has_base);
 	assert_false(b->all.results[3].has_change);
@@ -521,7 +533,7 @@ test_measures_from_cells(void **state)
 	assert_true(b->locs[1].results[0].series[2].has &&
 	    fabs(b->locs[1].results[0].series[2].value - 3.0) < 1e-9);
 	goals_free(b);
-	assert_int_equal(goals_build(f->st, f->set, "nope", 5, &b, err,
+	assert_int_equal(goals_build(f->st, f->set, "nope", 5, 0, 1, &b, err,
 	    sizeof(err)), 404);
 	assert_null(b);
 }
