@@ -85,6 +85,15 @@ const QUARTERS = [3, 2, 1, 0].map((i) => {
   return { label: `${ey}-Q${Math.ceil(em / 3)}`, week: isoWeek(new Date(ey, em - 3, 15)) };
 });
 const WEEKS = QUARTERS.map((q) => q.week);
+/* The fixture's baselines move to the first of those quarters. */
+{
+  const [fy, fm] = monthAdd(qy, qm, -11);
+  const mm = (y, m) => `${y}-${String(m).padStart(2, '0')}`;
+  const text = fs.readFileSync(path.join(SURVEYS, 'doeltest.json'), 'utf8')
+    .replaceAll('2025-01/2025-03', `${mm(fy, fm)}/${mm(...monthAdd(fy, fm, 2))}`)
+    .replaceAll('2025-01/2025-02', `${mm(fy, fm)}/${mm(...monthAdd(fy, fm, 1))}`);
+  fs.writeFileSync(path.join(SURVEYS, 'doeltest.json'), text);
+}
 const LOCS = ['overvecht', 'vechtzoom', 'spoorzoom', 'utrecht-west'];
 const values = [];
 WEEKS.forEach((week, q) => {
@@ -166,6 +175,7 @@ check('goal board: verdicts in words, values, lines, per location, axe 0 violati
   assert.match(await rows.nth(1).textContent(), /gaat de verkeerde kant op/);
   assert.match(await rows.nth(4).textContent(), /nog te weinig reacties/);
   assert.match(first, new RegExp(`\\d+,\\d \\(\\d+ antwoorden\\)`));
+  assert.doesNotMatch(first, /geen gegevens/, 'a baseline from the first quarter');
   assert.match(await page.textContent('table.goals thead'), new RegExp(`Laatste kwartaal \\(${QUARTERS[3].label}\\)`));
   /* A line per goal, with its values said in words for screen readers. */
   const label = await rows.nth(0).locator('svg').getAttribute('aria-label');
