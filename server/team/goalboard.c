@@ -455,10 +455,15 @@ audit(struct app *app, struct http_request *r, const char *action)
 {
 	const char *id = http_request_query(r, "survey");
 
+	char detail[96];
+
 	if (strcmp(http_request_method(r), "HEAD") == 0)
 		return;		/* headers only: nothing was seen */
+	/* As the dashboard's views: "survey=ID" (NEN 7513: who saw what). */
+	snprintf(detail, sizeof(detail), "survey=%.48s", id != NULL &&
+	    *id != '\0' ? id : "(all)");
 	(void)store_audit_add(app->store, http_request_auth(r)->user, action,
-	    id != NULL && *id != '\0' ? id : "(all)");
+	    detail);
 }
 
 static int

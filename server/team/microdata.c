@@ -800,10 +800,9 @@ admin_export_microdata(struct app *app, struct http_request *r)
 		return http_reply_error(r, rc, rc == 404 ? "not_found" :
 		    rc == 503 ? "unavailable" : "internal", rc == 404 ?
 		    "survey" : NULL, err);
-	snprintf(detail, sizeof(detail), "%s format=%s rows=%lld "
-	    "other=%lld left_out=%lld", survey,
-	    microdata_format_ext((enum microdata_format)fmt), c.rows,
-	    c.generalised, c.dropped + c.open);
+	snprintf(detail, sizeof(detail), "survey=%.48s format=%s rows=%lld "
+	    "other=%lld left_out=%lld", survey, fs != NULL ? fs : "csv",
+	    c.rows, c.generalised, c.dropped + c.open);
 	(void)store_audit_add(app->store, http_request_auth(r)->user,
 	    "export microdata", detail);
 	snprintf(disp, sizeof(disp), "attachment; filename=\"klankbord-%s-"

@@ -241,9 +241,10 @@ def test_every_measure_from_seeded_quarters():
             assert s.get("/admin/api/goals?survey=doeltest")[0] == 401
         audit = db_query(db, "SELECT actor, action, detail FROM audit ORDER BY id")
         seen = [(a, b, c) for a, b, c in audit if b.startswith("view goals")]
-        assert ("vic", "view goals api", "doeltest") in seen
-        assert ("vic", "view goals", "doeltest") in seen
-        assert ("vic", "view goals report", "doeltest") in seen
+        assert ("vic", "view goals api", "survey=doeltest") in seen
+        assert ("vic", "view goals", "survey=doeltest") in seen
+        assert ("vic", "view goals report", "survey=doeltest") in seen
+        assert ("vic", "view goals api", "survey=(all)") in seen
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

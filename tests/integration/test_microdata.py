@@ -138,7 +138,8 @@ def test_microdata_csv_sav_dta():
             assert len(df) == 59 and meta.column_names_to_labels["gehoord"] == "Gehoord?"
         audit = db_query(db, "SELECT actor, detail FROM audit WHERE action = 'export microdata' ORDER BY id")
         assert [a for a, _ in audit] == ["ann"] * 3, audit
-        assert audit[0][1] == "doeltest format=zip rows=59 other=5 left_out=10", audit
+        assert audit[0][1] == "survey=doeltest format=csv rows=59 other=5 left_out=10", audit
+        assert audit[2][1].startswith("survey=doeltest format=dta rows=59 "), audit
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
