@@ -27,7 +27,7 @@ DEB_BUILD := gcc make pkg-config libmicrohttpd-dev libsqlite3-dev \
 DEB_BUILD += libreadstat-dev
 DEB_TEST  := libcmocka-dev python3 sqlite3 curl chromium nodejs npm \
              zbar-tools librsvg2-bin wrk openssl clang libclang-rt-14-dev
-DEB_TEST  += readstat
+DEB_TEST  += readstat r-cran-haven
 
 # Every .c under server/ but main.c; folders follow the data path (ARCHITECTURE.md).
 SRC_LIB := $(sort $(wildcard server/*/*.c))

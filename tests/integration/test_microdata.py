@@ -1,8 +1,8 @@
 """The anonymised microdata export: admin only and audited; released rows
 of closed quarters only; no free text; no combination of quarter,
 location, channel and language under K (moved to "other" or left out);
-a codebook; and .sav and .dta files that ReadStat's own reader (and
-pyreadstat, when installed) reads with their labels."""
+a codebook; and .sav and .dta files that ReadStat's own reader, R's haven
+(and pyreadstat, when installed) read with their labels."""
 import csv
 import datetime
 import io
@@ -127,6 +127,20 @@ def test_microdata_csv_sav_dta():
             assert [(int(c["code"]), c["label"]) for c in var["plan"]["categories"]] == [(0, "Nee"), (1, "Ja")]
             assert var["locatie"]["label"].startswith("Locatie")
             assert "tip" not in var
+        # R's haven (Debian's r-cran-haven), as an evaluator would read them.
+        if shutil.which("Rscript") and subprocess.run(["Rscript", "-e", "library(haven)"],
+                                                       capture_output=True).returncode == 0:
+            script = (
+                "library(haven); a <- commandArgs(TRUE);"
+                "for (f in a) { d <- if (grepl('sav$', f)) read_sav(f) else read_dta(f);"
+                "cat(nrow(d), attr(d$gehoord, 'label'), names(attr(d$gehoord, 'labels')), '|',"
+                "names(attr(d$plan, 'labels')), '|', sum(d$locatie == 'other'),"
+                "sum(is.na(d$nooit)), '\\n', sep = ';') }")
+            out = subprocess.run(["Rscript", "-e", script, files["sav"], files["dta"]],
+                                 capture_output=True, text=True, timeout=120)
+            assert out.returncode == 0, out.stderr
+            for line in out.stdout.strip().split("\n"):
+                assert line == "59;Gehoord?;Heel slecht;Slecht;Gaat wel;Goed;Heel goed;|;Nee;Ja;|;5;59;", line
         try:
             import pyreadstat
         except ImportError:
