@@ -23,8 +23,11 @@ DEB_BUILD := gcc make pkg-config libmicrohttpd-dev libsqlite3-dev \
              libjansson-dev libsodium-dev libcurl4-openssl-dev \
              libqrencode-dev libpng-dev zlib1g-dev tzdata \
              libunistring-dev
+# ReadStat (SPSS and Stata files) ships no pkg-config file.
+DEB_BUILD += libreadstat-dev
 DEB_TEST  := libcmocka-dev python3 sqlite3 curl chromium nodejs npm \
              zbar-tools librsvg2-bin wrk openssl clang libclang-rt-14-dev
+DEB_TEST  += readstat r-cran-haven
 
 # Every .c under server/ but main.c; folders follow the data path (ARCHITECTURE.md).
 SRC_LIB := $(sort $(wildcard server/*/*.c))
@@ -38,11 +41,13 @@ ALL_CFLAGS := $(WARN) $(DEFS) $(CFLAGS) -Iinclude $(PKG_CFLAGS) -pthread
 # libunistring ships no .pc file on Debian: pkg-config if it can, else -l.
 UNISTRING_LIBS := $(shell pkg-config --libs libunistring 2>/dev/null || echo -lunistring)
 LDLIBS     := $(PKG_LIBS) $(UNISTRING_LIBS) -pthread -lm
+LDLIBS     += -lreadstat
 
 UNIT_TESTS := test_util test_config test_jsonpos test_survey test_answers \
               test_redact test_response test_store test_qr \
               test_stats test_report test_sms test_auth
 UNIT_TESTS += test_participants
+UNIT_TESTS += test_goals
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/%)
 
 # Options for `make run`; override on the command line.

@@ -544,6 +544,24 @@ bench_dashboard() {
 	*)
 		row "dashboard stats" n/a "ms" - - "< 100 ms" "FAILED (HTTP $code)" ;;
 	esac
+	# The goal board (GET /admin/api/goals: every goal, per location), timed alike.
+	GURL="http://127.0.0.1:$SPORT/admin/api/goals?survey=ouders"
+	code=$(http_code "$GURL" -H "Authorization: Bearer $KEY")
+	if [ "$code" = 200 ]; then
+		: >"$TMP/goals.times"
+		i=0
+		while [ $i -lt 20 ]; do
+			curl -s -o /dev/null -w '%{time_total}\n' \
+			    -H "Authorization: Bearer $KEY" "$GURL" >>"$TMP/goals.times"
+			i=$((i + 1))
+		done
+		MED=$(sort -n "$TMP/goals.times" | awk '{ t[NR] = $1 } END {
+			printf "%.1f", 1000 * (t[int((NR + 1) / 2)] + t[int(NR / 2) + 1]) / 2 }')
+		row "goal board" "$MED" "ms" - - "< 100 ms" "$(verdict num "$MED" "<" 100)"
+		note "goal board: median of 20 sequential requests of /admin/api/goals?survey=ouders"
+	else
+		row "goal board" n/a "ms" - - "< 100 ms" "FAILED (HTTP $code)"
+	fi
 	row "dashboard peak RSS" "$(rss_mib $SPID)" "MiB" - - - -
 	server_stop
 }

@@ -90,6 +90,15 @@ int	admin_yousaid_post(struct app *, struct http_request *);
 int	admin_api_stats(struct app *, struct http_request *);
 int	admin_export_csv(struct app *, struct http_request *);
 
+/* Handlers: goalboard.c (the goal board, its JSON and the report) */
+int	admin_goals_page(struct app *, struct http_request *);
+int	admin_goals_report(struct app *, struct http_request *);
+int	admin_goals_css(struct app *, struct http_request *);
+int	admin_api_goals(struct app *, struct http_request *);
+
+/* Handlers: microdata.c (the anonymised export for evaluators) */
+int	admin_export_microdata(struct app *, struct http_request *);
+
 /*
  * Loads the respondent app's files from dir into memory.  Returns 0, or -1
  * with err filled when a file is missing or unreadable.

@@ -180,6 +180,18 @@ int	 store_hidden_comments(struct store *st,
 	    void (*fn)(long long id, const char *question, void *arg),
 	    void *arg);
 
+/*
+ * Every released response of a survey, in random-id order, for the
+ * microdata export (store_export.c): fn gets version, channel, location,
+ * language, ISO week and the answers JSON.  Returns 0, or -1 when the
+ * database could not be read.
+ */
+int	 store_export_responses(struct store *st, const char *survey,
+	    void (*fn)(long long version, const char *channel,
+	    const char *location, const char *lang, const char *week,
+	    const char *answers, void *arg), void *arg)
+	    __attribute__((warn_unused_result));
+
 /* "You said, we did": one JSON object of texts per language. */
 int	 store_yousaid_set(struct store *st, const char *survey,
 	    const char *location, const char *texts_json)

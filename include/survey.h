@@ -23,7 +23,30 @@ enum survey_qtype {
 enum survey_audience {
 	SURVEY_AUDIENCE_PARENT,
 	SURVEY_AUDIENCE_YOUTH,
-	SURVEY_AUDIENCE_ANY
+	SURVEY_AUDIENCE_ANY,
+	SURVEY_AUDIENCE_STAFF
+};
+
+/* What a goal measures (see SPEC.md §3, "goals"). */
+enum survey_goal_measure {
+	SURVEY_GOAL_SATISFACTION,	/* the satisfaction score, 0..10 */
+	SURVEY_GOAL_MEAN,		/* mean of one numeric question */
+	SURVEY_GOAL_SHARE		/* % of answerers giving given values */
+};
+
+#define SURVEY_GOAL_VALUE	33	/* a value as the report names it */
+
+struct survey_goal {
+	const char		*id;		/* points into def */
+	json_t			*text;		/* per language; borrowed, or NULL */
+	enum survey_goal_measure measure;
+	long			 question;	/* index, or -1 */
+	char			(*share_of)[SURVEY_GOAL_VALUE]; /* "yes", "2", ... */
+	size_t			 nshare;
+	int			 down;		/* lower is better */
+	char			 base_from[8];	/* "YYYY-MM" */
+	char			 base_to[8];
+	double			 target;
 };
 
 struct survey_question {
@@ -53,6 +76,9 @@ struct survey {
 	char			*def_json;	/* def, compact, for the API */
 	size_t			 def_json_len;
 	int			 current;	/* from the folder, not archived */
+	struct survey_goal	*goals;		/* "goals", or the old "goal" */
+	size_t			 ngoals;
+	long long		 k;		/* the file's "k", or 0 */
 };
 
 struct survey_location {

@@ -25,7 +25,7 @@
 #include "http.h"
 
 #define HTTP_MAX_HEADERS	8
-#define KB_NROUTES		40	/* at least KB_NELEM(http_routes) */
+#define KB_NROUTES		64	/* at least KB_NELEM(http_routes) */
 #define KB_NBUCKETS		10
 #define HTTP_DISCARD_MAX	(1024 * 1024)
 #define HTTP_MAX_QUERY_ARGS	32	/* more query parameters: 414 */

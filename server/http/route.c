@@ -79,6 +79,13 @@ const struct route http_routes[] = {
 	/* prefix 2: the tail is "{id}/delete"; the handler checks it. */
 	{ "POST", "/admin/api/participants/", 2, ADMIN, API,
 	    panel_api_delete, NULL },
+	{ "GET",  "/admin/goals",	0, VIEW, PAGE, admin_goals_page, NULL },
+	{ "GET",  "/admin/goals/report", 0, VIEW, PAGE, admin_goals_report,
+	    NULL },
+	{ "GET",  "/admin/goals.css",	0, PUBLIC, PAGE, admin_goals_css, NULL },
+	{ "GET",  "/admin/api/goals",	0, VIEW, API, admin_api_goals, NULL },
+	{ "GET",  "/admin/export/microdata", 0, ADMIN, API,
+	    admin_export_microdata, NULL },
 };
 
 const size_t http_nroutes = KB_NELEM(http_routes);

@@ -73,6 +73,8 @@ page_begin(struct buf *b, const char *title, const struct http_auth *auth)
 	    "<strong>Klankbord</strong>");
 	if (auth != NULL && auth->role != 0) {
 		buf_puts(b, "<nav><a href=\"/admin/\">Overzicht</a>");
+		if (auth->role & (AUTH_ROLE_ADMIN | AUTH_ROLE_VIEWER))
+			buf_puts(b, " · <a href=\"/admin/goals\">Doelen</a>");
 		if (auth->role & AUTH_ROLE_ADMIN)
 			buf_puts(b, " · <a href=\"/admin/yousaid\">Jullie "
 			    "zeiden, wij deden</a> · <a href=\"/admin/users\">"

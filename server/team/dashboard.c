@@ -417,6 +417,20 @@ verdict_nl(enum stats_verdict v)
 	return "Nog te weinig reacties om iets over de trend te zeggen.";
 }
 
+/*
+ * The face nearest to a score: on 0..10 the five faces sit at 0, 2.5, 5,
+ * 7.5 and 10, so a target of 7.5 means "on average Goed" (#17).
+ */
+static const char *
+target_face(double score)
+{
+	static const char *const five[] = { "Heel slecht", "Slecht",
+	    "Gaat wel", "Goed", "Heel goed" };
+	long i = lround(score / 2.5);
+
+	return five[i < 0 ? 0 : i > 4 ? 4 : i];
+}
+
 static void
 headline(struct buf *b, const struct report *rep)
 {
@@ -461,7 +475,11 @@ headline(struct buf *b, const struct report *rep)
 		}
 		buf_puts(b, " van ");
 		put_num(b, target, 1);
-		buf_puts(b, ".");
+		buf_puts(b, " (");
+		put_num(b, target, 1);
+		buf_puts(b, " ≈ gemiddeld ‘");
+		buf_puts(b, target_face(target));
+		buf_puts(b, "’ op de smileys).");
 		if (rep->has_baseline && !rep->baseline_hidden &&
 		    stats_mean_ci(&rep->baseline, &mean, &lo, &hi) == 0) {
 			buf_puts(b, " Nulmeting (");
@@ -490,6 +508,23 @@ select_opt(struct buf *b, const char *value, const char *label,
 	buf_puts(b, "</option>");
 }
 
+/* Who a survey is for, as the team says it (#17). */
+static const char *
+audience_name(const struct survey *s)
+{
+	switch (s->audience) {
+	case SURVEY_AUDIENCE_PARENT:
+		return "Ouders";
+	case SURVEY_AUDIENCE_YOUTH:
+		return "Jongeren";
+	case SURVEY_AUDIENCE_STAFF:
+		return "Medewerkers";
+	case SURVEY_AUDIENCE_ANY:
+		break;
+	}
+	return "Iedereen";
+}
+
 static void
 filters(struct buf *b, struct app *app, const struct report_query *q)
 {
@@ -501,8 +536,11 @@ filters(struct buf *b, struct app *app, const struct report_query *q)
 	for (i = 0; i < survey_set_count(app->surveys); i++) {
 		const struct survey *s = survey_set_at(app->surveys, i);
 
-		select_opt(b, s->id, text_nl(json_object_get(s->def, "title")),
-		    q->survey);
+		char name[256];
+
+		snprintf(name, sizeof(name), "%s: %s", audience_name(s),
+		    text_nl(json_object_get(s->def, "title")));
+		select_opt(b, s->id, name, q->survey);
 	}
 	buf_puts(b, "</select></label> <label>Van <input type=\"month\" "
 	    "name=\"from\" value=\"");
@@ -545,6 +583,42 @@ group_label(struct app *app, const struct report *rep, size_t g)
 	return rep->groups[g];
 }
 
+/*
+ * The group's latest shown score and the trend over its shown periods, in
+ * words (#17): hidden cells count as missing.
+ */
+static void
+group_verdict(struct buf *b, const struct report *rep, size_t g)
+{
+	struct stats_cell *cells = xcalloc(rep->np + 1, sizeof(*cells));
+	struct stats_trend tr;
+	double mean = 0, lo, hi;
+	size_t p;
+	int have = 0;
+
+	for (p = 0; p < rep->np; p++) {
+		const struct report_cell *c = &rep->cells[p * rep->ng + g];
+
+		if (c->hidden)
+			continue;
+		cells[p] = c->c;
+		if (c->c.sn > 0) {
+			(void)stats_mean_ci(&c->c, &mean, &lo, &hi);
+			have = 1;
+		}
+	}
+	stats_trend(cells, rep->np, rep->qy.k, &tr);
+	free(cells);
+	buf_puts(b, "<br><strong>");
+	if (have) {
+		put_num(b, mean, 1);
+		buf_puts(b, "</strong> · ");
+	} else {
+		buf_puts(b, "–</strong> · ");
+	}
+	buf_puts(b, verdict_nl(tr.verdict));
+}
+
 static void
 small_multiples(struct buf *b, struct app *app, const struct report *rep,
     const char *title)
@@ -564,12 +638,28 @@ small_multiples(struct buf *b, struct app *app, const struct report *rep,
 			    rep->qy.k);
 		else
 			buf_printf(b, " (n = %lld)", t->c.n);
+		group_verdict(b, rep, g);
 		buf_puts(b, "</figcaption>");
 		svg_trend(b, rep, &rep->cells[g], rep->ng, 220, 110, 1,
 		    group_label(app, rep, g));
 		buf_puts(b, "</figure>");
 	}
 	buf_puts(b, "</div>");
+}
+
+/* A smiley's value in words, as the kiosk shows the faces (#17). */
+static const char *
+face_label(const struct survey_question *q, const char *value)
+{
+	static const char *const five[] = { "Heel slecht", "Slecht",
+	    "Gaat wel", "Goed", "Heel goed" };
+	static const char *const four[] = { "Heel slecht", "Slecht", "Goed",
+	    "Heel goed" };
+	long long v;
+
+	if (num_parse(value, 1, q->max, &v) == -1)
+		return value;
+	return q->max == 4 ? four[v - 1] : five[v - 1];
 }
 
 static const char *
@@ -590,6 +680,8 @@ option_text(const struct report *rep, const struct survey_question *q,
 	}
 	if (q->type == SURVEY_Q_YESNO)
 		return strcmp(value, "yes") == 0 ? "ja" : "nee";
+	if (q->type == SURVEY_Q_SMILEY)
+		return face_label(q, value);
 	return value;
 }
 
@@ -622,7 +714,7 @@ distributions(struct buf *b, const struct report *rep)
 	}
 	for (i = 0; i < rep->nq; i++) {
 		const struct report_question *rq = &rep->qs[i];
-		long long total = 0, max = 0;
+		long long total = 0, max = 0, per;
 		double y = 0;
 
 		for (k = 0; k < rq->nvalues; k++) {
@@ -632,9 +724,18 @@ distributions(struct buf *b, const struct report *rep)
 			if (n > max)
 				max = n;
 		}
+		per = rq->q->type == SURVEY_Q_MULTI ? c->c.n : total;
 		buf_puts(b, "<figure class=\"question\"><figcaption>");
 		buf_html(b, question_text(rep, rq->q));
-		buf_printf(b, " <small>(%lld antwoorden", total);
+		/*
+		 * Several ticks per person: a share of the people who
+		 * responded, not of the ticks (#17).
+		 */
+		if (rq->q->type == SURVEY_Q_MULTI)
+			buf_printf(b, " <small>(%lld reacties, meer keuzes "
+			    "mogelijk", c->c.n);
+		else
+			buf_printf(b, " <small>(%lld antwoorden", total);
 		if (report_question_mean(rep, i, c, &v) == 0 &&
 		    rq->q->type != SURVEY_Q_YESNO) {
 			buf_puts(b, ", gemiddeld ");
@@ -644,8 +745,8 @@ distributions(struct buf *b, const struct report *rep)
 			buf_puts(b, ", NPS ");
 			put_num(b, v, 0);
 		}
-		buf_printf(b, ")</small></figcaption><svg viewBox=\"0 0 520 "
-		    "%zu\" width=\"520\" height=\"%zu\" role=\"img\" "
+		buf_printf(b, ")</small></figcaption><svg viewBox=\"0 0 580 "
+		    "%zu\" width=\"580\" height=\"%zu\" role=\"img\" "
 		    "aria-label=\"", rq->nvalues * 22 + 4,
 		    rq->nvalues * 22 + 4);
 		buf_html(b, question_text(rep, rq->q));
@@ -663,8 +764,8 @@ distributions(struct buf *b, const struct report *rep)
 			    "width=\"%.1f\" height=\"16\" fill=\"#0b4f6c\"/>"
 			    "<text x=\"%.1f\" y=\"%.0f\" font-size=\"12\">"
 			    "%lld (%.0f%%)</text>", y + 3, wbar,
-			    160 + wbar, y + 15, n, total ? 100.0 *
-			    (double)n / (double)total : 0.0);
+			    160 + wbar, y + 15, n, per ? 100.0 *
+			    (double)n / (double)per : 0.0);
 		}
 		buf_puts(b, "</svg></figure>");
 	}
@@ -893,7 +994,7 @@ links(struct buf *b, struct app *app, const struct report *rep)
 {
 	size_t i;
 
-	buf_puts(b, "<h2>Delen en printen</h2><table><thead><tr><th>Locatie"
+	buf_puts(b, "<h2 id=\"delen\">Delen en printen</h2><table><thead><tr><th>Locatie"
 	    "</th><th>QR-code</th><th>Poster</th><th>Kiosk</th></tr></thead>"
 	    "<tbody>");
 	for (i = 0; i < survey_set_location_count(app->surveys); i++) {
@@ -1011,7 +1112,10 @@ dashboard_page(struct app *app, struct http_request *r, struct buf *b)
 	}
 	buf_puts(b, "<h2>");
 	buf_html(b, text_nl(json_object_get(rep->s->def, "title")));
-	buf_puts(b, "</h2>");
+	buf_puts(b, "</h2><p class=\"jump\"><a href=\"#delen\">Delen en "
+	    "printen (QR-codes, posters)</a> · <a href=\"/admin/goals?survey=");
+	buf_html(b, rep->s->id);
+	buf_puts(b, "\">Doelen van de pilot</a></p>");
 	if (rep->grand.hidden)
 		buf_printf(b, "<p>Nog minder dan %lld reacties in deze "
 		    "selectie.</p>", rep->qy.k);
@@ -1026,7 +1130,10 @@ dashboard_page(struct app *app, struct http_request *r, struct buf *b)
 	    "nulmeting.</figcaption>");
 	svg_trend(b, rep, rep->ptotal, 1, 720, 260, 0, "Tevredenheid per "
 	    "periode");
-	buf_puts(b, "</figure>");
+	buf_puts(b, "</figure><p class=\"note\"><small>Een reactie telt in "
+	    "de maand van de week waarin zij binnenkwam (de maand van de "
+	    "donderdag van die week). Een reactie van maandag 31 maart telt "
+	    "zo soms bij april.</small></p>");
 	export_links(b, &q);
 	if (q.location == NULL)
 		small_multiples(b, app, byloc, "Per locatie");

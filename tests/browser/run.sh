@@ -13,5 +13,9 @@ if [ ! -f node_modules/playwright-core/package.json ] ||
     [ package-lock.json -nt node_modules/.package-lock.json ]; then
 	npm ci --no-audit --no-fund --loglevel=error
 fi
-node signup.mjs	# the participation sign-up (issue #16)
-exec node run.mjs
+rc=0
+node signup.mjs || rc=$?	# the participation sign-up (issue #16)
+node run.mjs || rc=$?
+# The goal board and quarterly report (goals.mjs) after the main run.
+node goals.mjs || rc=$?
+exit $rc

@@ -25,7 +25,7 @@ def test_healthz_and_survey_list():
         st, h, body = s.get("/api/surveys")
         assert st == 200 and h["content-type"].startswith("application/json")
         ids = [x["id"] for x in json.loads(body)]
-        assert ids == ["jongeren", "ouders", "participatie"], ids
+        assert ids == ["jongeren", "medewerkers", "ouders", "participatie"], ids
         for x in json.loads(body):
             assert x["version"] >= 1 and "nl" in x["languages"] and x["title"]["nl"]
 

@@ -27,8 +27,13 @@ ADMIN_ROUTES = [
     ("GET", "/admin/poster?survey=ouders&loc=overvecht", {"admin", "viewer"}, "page"),
     ("GET", "/admin/yousaid", {"admin"}, "page"),
     ("POST", "/admin/yousaid", {"admin"}, "page"),
+    ("GET", "/admin/goals?survey=ouders", {"admin", "viewer"}, "page"),
+    ("GET", "/admin/goals/report?survey=ouders", {"admin", "viewer"}, "page"),
+    ("GET", "/admin/api/goals?survey=ouders", {"admin", "viewer"}, "api"),
+    ("GET", "/admin/export/microdata?survey=ouders&format=csv", {"admin"}, "api"),
 ]
-PUBLIC_ADMIN = [("GET", "/admin/login"), ("GET", "/admin/admin.css"), ("GET", "/admin/poster.css")]
+PUBLIC_ADMIN = [("GET", "/admin/login"), ("GET", "/admin/admin.css"), ("GET", "/admin/poster.css"),
+                ("GET", "/admin/goals.css")]
 
 
 def _setup(tmp):

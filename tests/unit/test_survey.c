@@ -194,7 +194,7 @@ static const struct golden goldens[] = {
 	{ "unknown audience",
 	    "{\n" L_ID L_VER "  \"audience\": \"all\",\n" L_LANG L_TITLE
 	    L_INTRO L_THX L_QS Q1 TAIL,
-	    "t.json:4:15: audience must be \"parent\", \"youth\" or \"any\"",
+	    "t.json:4:15: audience must be \"parent\", \"youth\", \"any\" or \"staff\"",
 	    1 },
 	{ "no languages",
 	    "{\n" L_ID L_VER L_AUD "  \"languages\": [],\n" L_TITLE L_INTRO
@@ -392,7 +392,7 @@ test_every_error_is_reported(void **state)
 	assert_null(s);
 	assert_string_equal(buf_cstr(&errors),
 	    "t.json:3:14: 'version' must be between 1 and 1000000\n"
-	    "t.json:4:15: audience must be \"parent\", \"youth\" or \"any\"\n"
+	    "t.json:4:15: audience must be \"parent\", \"youth\", \"any\" or \"staff\"\n"
 	    "t.json:10:72: unknown key 'x'\n");
 	buf_free(&errors);
 }
@@ -562,11 +562,12 @@ test_shipped_set_loads(void **state)
 	assert_int_equal(survey_set_load(TEST_SURVEYS_DIR, &set, &errors), 0);
 	assert_string_equal(buf_cstr(&errors), "");
 	assert_non_null(set);
-	assert_int_equal(survey_set_count(set), 3);
+	assert_int_equal(survey_set_count(set), 4);
 	assert_string_equal(survey_set_at(set, 0)->id, "jongeren");
-	assert_string_equal(survey_set_at(set, 1)->id, "ouders");
-	assert_string_equal(survey_set_at(set, 2)->id, "participatie");
-	assert_null(survey_set_at(set, 3));
+	assert_string_equal(survey_set_at(set, 1)->id, "medewerkers");
+	assert_string_equal(survey_set_at(set, 2)->id, "ouders");
+	assert_string_equal(survey_set_at(set, 3)->id, "participatie");
+	assert_null(survey_set_at(set, 4));
 	s = survey_set_find(set, "ouders", 0);
 	assert_non_null(s);
 	assert_int_equal(s->current, 1);
@@ -585,16 +586,16 @@ test_shipped_set_loads(void **state)
 	assert_int_equal(strlen(list), len);
 	j = json_loads(list, 0, NULL);
 	assert_non_null(j);
-	assert_int_equal(json_array_size(j), 3);
+	assert_int_equal(json_array_size(j), 4);
 	assert_string_equal(json_string_value(json_object_get(
-	    json_array_get(j, 1), "id")), "ouders");
+	    json_array_get(j, 2), "id")), "ouders");
 	assert_int_equal(json_integer_value(json_object_get(
-	    json_array_get(j, 1), "version")), 1);
+	    json_array_get(j, 2), "version")), 1);
 	assert_string_equal(json_string_value(json_object_get(
-	    json_array_get(j, 1), "audience")), "parent");
-	assert_non_null(json_object_get(json_array_get(j, 1), "title"));
+	    json_array_get(j, 2), "audience")), "parent");
+	assert_non_null(json_object_get(json_array_get(j, 2), "title"));
 	/* Only what a list needs: no questions. */
-	assert_null(json_object_get(json_array_get(j, 1), "questions"));
+	assert_null(json_object_get(json_array_get(j, 2), "questions"));
 	json_decref(j);
 	survey_set_free(set);
 	buf_free(&errors);
@@ -630,7 +631,7 @@ test_archived_versions(void **state)
 	cur = survey_set_find(set, "ouders", 0);
 	assert_ptr_not_equal(cur, old);
 	assert_true(cur->version == 1);
-	assert_int_equal(survey_set_count(set), 3);	/* not listed */
+	assert_int_equal(survey_set_count(set), 4);	/* not listed */
 	/* Adding it again changes nothing. */
 	assert_int_equal(survey_set_add_archived(set, "ouders", 7,
 	    buf_cstr(&def), &errors), 0);
