@@ -312,6 +312,11 @@ cmd_invite(int argc, char **argv)
 	    open_store(c, &app.store) == -1 ||
 	    sms_options(c, &app) == -1)
 		goto out;
+	app.smscfg.surveys = set;
+	if (sms_templates_check(&app.smscfg, set, err, sizeof(err)) == -1) {
+		fprintf(stderr, "klankbord: %s\n", err);
+		goto out;
+	}
 	rc = invite_create(app.store, set, &app.keys, &app.smscfg, &req,
 	    time(NULL), id, &field, err, sizeof(err));
 	if (rc != 202) {
@@ -328,6 +333,7 @@ out:
 	sodium_memzero(&app.keys, sizeof(app.keys));
 	store_close(app.store);
 	survey_set_free(set);
+	json_decref(app.smscfg.templates);
 	config_free(c);
 	return status;
 }

@@ -191,6 +191,12 @@ cmd_serve(int argc, char **argv)
 		    config_get(c, "surveys"));
 		goto out;
 	}
+	app.smscfg.surveys = app.surveys;
+	if (sms_templates_check(&app.smscfg, app.surveys, err,
+	    sizeof(err)) == -1) {
+		log_warnx("%s; not starting", err);
+		goto out;
+	}
 	if (web_load(config_get(c, "web-dir"), &app.web, err,
 	    sizeof(err)) == -1) {
 		log_warnx("%s", err);
@@ -267,6 +273,7 @@ out:
 	auth_throttle_free(app.logins);
 	authpool_free(app.hashes);
 	survey_set_free(app.surveys);
+	json_decref(app.smscfg.templates);
 	config_free(c);
 	return status;
 }

@@ -86,10 +86,13 @@ const struct config_opt cli_options[] = {
 	{ "sms-reminder-days", 0, "3", "days before the one reminder, 0: none",
 	    CMD_SMS },
 	{ "sms-expiry-days", 0, "14", "days an SMS link stays valid", CMD_SMS },
-	{ "sms-template-nl", 0, "Hoe was de hulp? Vertel het ons, anoniem: "
-	    "{link}", "Dutch SMS text; {link} is the survey link", CMD_SMS },
-	{ "sms-template-en", 0, "How was the help? Tell us, anonymously: "
-	    "{link}", "SMS text in any other language", CMD_SMS },
+	{ "sms-template-nl", 0, NULL, "Dutch SMS text instead of the one in "
+	    "sms-templates.json; {location} and {link} are put in", CMD_SMS },
+	{ "sms-template-en", 0, NULL, "English SMS text instead of the one "
+	    "in sms-templates.json", CMD_SMS },
+	{ "sms-signing-key", 0, NULL, "key of the gateway's signatures "
+	    "(twilio: the auth token, default the part of --sms-key after "
+	    "':'; messagebird: the signing key)", CMD_SMS },
 	{ "key-file", 0, NULL, "secret key for tokens and phone hashes "
 	    "(default: the database file name + .key)", CMD_SMS },
 	{ "phone", 0, NULL, "the number to invite", CMD_INVITE },
@@ -370,6 +373,47 @@ key_file_check(const char *path)
 }
 
 /*
+ * The SMS texts: surveys/sms-templates.json (or the built-in Dutch and
+ * English when the folder has none), and --sms-template-nl/en on top.
+ */
+static int
+sms_templates(struct config *c, struct sms_config *sc)
+{
+	static const char nl[] = "{location}: hoe was de hulp? Vertel het "
+	    "ons, anoniem: {link}";
+	static const char en[] = "{location}: how was the help? Tell us, "
+	    "anonymously: {link}";
+	const char *over[2] = { config_get(c, "sms-template-nl"),
+	    config_get(c, "sms-template-en") };
+	char path[4096], err[1024];
+	size_t i;
+
+	snprintf(path, sizeof(path), "%s/sms-templates.json",
+	    config_get(c, "surveys"));
+	if (access(path, F_OK) == 0) {
+		if (sms_templates_load(path, &sc->templates, err,
+		    sizeof(err)) == -1) {
+			log_warnx("%s", err);
+			return -1;
+		}
+	} else {
+		sc->templates = json_pack("{s:s, s:s}", "nl", nl, "en", en);
+	}
+	for (i = 0; i < 2; i++) {
+		if (over[i] == NULL)
+			continue;
+		if (strstr(over[i], "{link}") == NULL) {
+			log_warnx("SMS template: --sms-template-%s has no "
+			    "{link}", i == 0 ? "nl" : "en");
+			return -1;
+		}
+		json_object_set_new(sc->templates, i == 0 ? "nl" : "en",
+		    json_string(over[i]));
+	}
+	return 0;
+}
+
+/*
  * The SMS options, the key file and a check that the messages fit one SMS.
  * Shared by serve and invite.
  */
@@ -377,7 +421,7 @@ int
 sms_options(struct config *c, struct app *app)
 {
 	struct sms_config *sc = &app->smscfg;
-	char err[512], path[4096], probe[400], link[1024];
+	char err[512], path[4096];
 	const char *kf = config_get(c, "key-file");
 	long long n;
 	int p;
@@ -396,9 +440,11 @@ sms_options(struct config *c, struct app *app)
 		return -1;
 	sc->key = config_get(c, "sms-key");
 	sc->base_url = config_get(c, "base-url");
-	sc->templates[0] = config_get(c, "sms-template-nl");
-	sc->templates[1] = config_get(c, "sms-template-en");
+	sc->signing_key = config_get(c, "sms-signing-key");
 	app->sms_secret = config_get(c, "sms-callback-secret");
+	sc->callback_secret = app->sms_secret;
+	if (sms_templates(c, sc) == -1)
+		return -1;
 	if (sc->provider != SMS_NONE && (sc->url == NULL ||
 	    (strncmp(sc->url, "http://", 7) != 0 &&
 	    strncmp(sc->url, "https://", 8) != 0))) {
@@ -431,15 +477,6 @@ sms_options(struct config *c, struct app *app)
 	if (num_opt(c, "sms-expiry-days", 1, 90, &n) == -1)
 		return -1;
 	sc->expiry = n * 24 * 3600;
-	/* Both templates must fit with the longest link a token makes. */
-	snprintf(link, sizeof(link), "%s/i/%s", sc->base_url,
-	    "ZZZZZZZZZZZZZZZZZ");
-	if (sms_message(sc, "nl", link, probe, sizeof(probe), err,
-	    sizeof(err)) == -1 || sms_message(sc, "en", link, probe,
-	    sizeof(probe), err, sizeof(err)) == -1) {
-		log_warnx("SMS template: %s", err);
-		return -1;
-	}
 	if (kf == NULL) {
 		snprintf(path, sizeof(path), "%s.key", config_get(c, "db"));
 		kf = path;

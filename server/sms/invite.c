@@ -132,7 +132,7 @@ invite_create(struct store *st, const struct survey_set *set,
 	const struct survey *s;
 	struct store_invite in;
 	char phone[PHONE_MAX], ref[40], token[INVITE_TOKEN_MAX];
-	char text[400], link[1024];
+	char text[1024], link[1024];
 	unsigned char r[12];
 	int rc;
 
@@ -173,7 +173,8 @@ invite_create(struct store *st, const struct survey_set *set,
 	/* The message must fit before anything is queued. */
 	snprintf(link, sizeof(link), "%s/i/%s", c->base_url, token);
 	sodium_memzero(token, sizeof(token));
-	rc = sms_message(c, in.lang, link, text, sizeof(text), err, errlen);
+	rc = sms_message(c, in.lang, sms_location_name(set, req->location,
+	    in.lang), link, text, sizeof(text), err, errlen);
 	sodium_memzero(link, sizeof(link));
 	sodium_memzero(text, sizeof(text));
 	if (rc == -1) {

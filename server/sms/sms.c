@@ -1,6 +1,7 @@
 /*
  * sms.c — the gateway formats and the sender thread (libcurl multi).
  */
+#define _XOPEN_SOURCE 700	/* strptime */
 #include <curl/curl.h>
 #include <errno.h>
 #include <jansson.h>
@@ -9,12 +10,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "invite.h"
 #include "log.h"
 #include "phone.h"
 #include "sms.h"
+#include "sms_priv.h"
 #include "util.h"
 
 #define SMS_CONNECT_TIMEOUT	5L
@@ -77,93 +80,64 @@ sms_quiet_wait(const struct sms_config *c, time_t now)
 	return (long)(((c->quiet_to - m + 1440) % 1440) * 60 - tm.tm_sec);
 }
 
-static char *
-dump(json_t *j)
+static const struct sms_dialect *
+dialect_of(enum sms_provider p)
 {
-	char *s = json_dumps(j, JSON_COMPACT);
-
-	json_decref(j);
-	return s;
+	switch (p) {
+	case SMS_TWILIO:
+		return &sms_dialect_twilio;
+	case SMS_CM:
+		return &sms_dialect_cm;
+	case SMS_MESSAGEBIRD:
+		return &sms_dialect_messagebird;
+	case SMS_GENERIC:
+		return &sms_dialect_generic;
+	case SMS_NONE:
+		break;
+	}
+	return NULL;
 }
 
+const char *
+sms_provider_name(enum sms_provider p)
+{
+	return (size_t)p < KB_NELEM(provider_names) ? provider_names[p] :
+	    "none";
+}
+
+/* The status callback URL with the shared secret, or NULL. */
 static char *
-form_escape(const char *s)
+callback_url(const struct sms_config *c)
 {
 	struct buf b;
 
+	if (c->base_url == NULL)
+		return NULL;
 	buf_init(&b, 8192);
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		    (c >= '0' && c <= '9') || strchr("-._~", c) != NULL)
-			buf_putc(&b, (char)c);
-		else
-			buf_printf(&b, "%%%02X", c);
+	buf_printf(&b, "%s/sms/status", c->base_url);
+	if (c->callback_secret != NULL && *c->callback_secret != '\0') {
+		buf_puts(&b, "?secret=");
+		sms_form_escape(&b, c->callback_secret, 1);
 	}
 	return buf_release(&b, NULL);
 }
 
 int
-sms_request_build(const struct sms_config *c, const char *to,
+sms_request_build(const struct sms_config *c, const char *e164,
     const char *text, const char *ref, struct sms_request *out)
 {
-	const char *from = c->sender ? c->sender : "Klankbord";
-	struct buf b;
+	const struct sms_dialect *d = dialect_of(c->provider);
+	char *cb;
+	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if (c->url == NULL)
+	if (c->url == NULL || d == NULL)
 		return -1;
 	out->url = xstrdup(c->url);
-	out->content_type = xstrdup("Content-Type: application/json");
-	switch (c->provider) {
-	case SMS_GENERIC:
-		out->body = dump(json_pack("{s:s, s:s, s:s, s:s}", "to", to,
-		    "from", from, "message", text, "reference", ref));
-		if (c->key != NULL) {
-			buf_init(&b, 4096);
-			buf_printf(&b, "Authorization: Bearer %s", c->key);
-			out->auth_header = buf_release(&b, NULL);
-		}
-		break;
-	case SMS_TWILIO: {
-		char *t = form_escape(to), *f = form_escape(from),
-		    *m = form_escape(text);
-
-		buf_init(&b, 8192);
-		buf_printf(&b, "To=%s&From=%s&Body=%s", t, f, m);
-		out->body = buf_release(&b, NULL);
-		free(t);
-		free(f);
-		free(m);
-		free(out->content_type);
-		out->content_type = xstrdup("Content-Type: "
-		    "application/x-www-form-urlencoded");
-		/* The key is "ACCOUNT_SID:AUTH_TOKEN". */
-		out->userpwd = c->key ? xstrdup(c->key) : NULL;
-		break;
-	}
-	case SMS_CM:
-		out->body = dump(json_pack("{s:{s:{s:s}, s:[{s:s, s:[{s:s}], "
-		    "s:{s:s, s:s}, s:s}]}}", "messages", "authentication",
-		    "producttoken", c->key ? c->key : "", "msg", "from", from,
-		    "to", "number", to, "body", "type", "auto", "content", text,
-		    "reference", ref));
-		break;
-	case SMS_MESSAGEBIRD:
-		out->body = dump(json_pack("{s:s, s:[s], s:s, s:s}",
-		    "originator", from, "recipients", to, "body", text,
-		    "reference", ref));
-		buf_init(&b, 4096);
-		buf_printf(&b, "Authorization: AccessKey %s",
-		    c->key ? c->key : "");
-		out->auth_header = buf_release(&b, NULL);
-		break;
-	case SMS_NONE:
-		sms_request_clear(out);
-		return -1;
-	}
-	if (out->body == NULL) {
+	cb = callback_url(c);
+	rc = d->build(c, e164, text, ref, cb, out);
+	free(cb);
+	if (rc == -1 || out->body == NULL) {
 		sms_request_clear(out);
 		return -1;
 	}
@@ -189,55 +163,103 @@ void
 sms_response_id(enum sms_provider p, const char *body, char *out,
     size_t outlen)
 {
-	json_t *j = json_loads(body, 0, NULL), *v = NULL;
+	const struct sms_dialect *d = dialect_of(p);
+	json_t *j = json_loads(body, 0, NULL);
 
 	out[0] = '\0';
-	if (j == NULL)
-		return;
-	if (p == SMS_TWILIO)
-		v = json_object_get(j, "sid");
-	else if (p == SMS_CM)
-		v = json_object_get(json_array_get(json_object_get(j,
-		    "messages"), 0), "messageId");
-	else
-		v = json_object_get(j, "id");
-	if (json_is_string(v))
-		snprintf(out, outlen, "%s", json_string_value(v));
-	else if (json_is_integer(v))
-		snprintf(out, outlen, "%lld", (long long)json_integer_value(v));
+	if (j != NULL && d != NULL)
+		d->response_id(j, out, outlen);
 	json_decref(j);
 }
 
-int
-sms_message(const struct sms_config *c, const char *lang, const char *link,
-    char *out, size_t outlen, char *err, size_t errlen)
+long
+sms_retry_after(const char *value, time_t now, long cap)
 {
-	const char *t = c->templates[lang != NULL && strcmp(lang, "nl") == 0 ?
-	    0 : 1];
-	const char *mark = strstr(t, "{link}");
-	long n;
+	long long n;
+	struct tm tm;
+	const char *end;
+	time_t t;
 
-	if (mark == NULL) {
-		snprintf(err, errlen, "the SMS template has no {link}");
+	if (value == NULL)
 		return -1;
-	}
-	if ((size_t)snprintf(out, outlen, "%.*s%s%s", (int)(mark - t), t, link,
-	    mark + 6) >= outlen) {
-		snprintf(err, errlen, "the SMS message is too long");
+	while (*value == ' ')
+		value++;
+	if (num_parse(value, 0, 1LL << 40, &n) == 0)
+		return n > cap ? cap : (long)n;
+	/* An HTTP date: "Sun, 06 Nov 1994 08:49:37 GMT". */
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(value, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	if (end == NULL)
 		return -1;
-	}
-	n = phone_gsm7_length(out);
-	if (n < 0) {
-		snprintf(err, errlen, "the SMS message has a character that "
-		    "GSM-7 cannot send");
-		return -1;
-	}
-	if (n > 160) {
-		snprintf(err, errlen, "the SMS message is %ld characters; one "
-		    "SMS holds 160", n);
-		return -1;
-	}
-	return 0;
+	t = timegm(&tm);
+	if (t <= now)
+		return 0;
+	return t - now > cap ? cap : (long)(t - now);
+}
+
+int
+sms_callback_signed(const struct sms_config *c, const struct sms_cb *cb)
+{
+	const struct sms_dialect *d = dialect_of(c->provider);
+	int v;
+
+	if (d == NULL)
+		return 0;
+	v = d->verify(c, cb);
+	return v == -1 ? 1 : v;
+}
+
+int
+sms_callback_report(const struct sms_config *c, const struct sms_cb *cb,
+    struct sms_report *out)
+{
+	const struct sms_dialect *d = dialect_of(c->provider);
+
+	memset(out, 0, sizeof(*out));
+	return d != NULL ? d->report(cb, out) : -1;
+}
+
+int
+sms_callback_reply(const struct sms_config *c, const struct sms_cb *cb,
+    struct sms_reply *out)
+{
+	const struct sms_dialect *d = dialect_of(c->provider);
+
+	memset(out, 0, sizeof(*out));
+	return d != NULL ? d->reply(cb, out) : -1;
+}
+
+static struct {
+	pthread_mutex_t		mtx;
+	struct sms_tally	n;
+} counts = { PTHREAD_MUTEX_INITIALIZER, { 0, 0, 0, 0 } };
+
+static void
+count(unsigned long long *which)
+{
+	pthread_mutex_lock(&counts.mtx);
+	(*which)++;
+	pthread_mutex_unlock(&counts.mtx);
+}
+
+void
+sms_count_delivered(void)
+{
+	count(&counts.n.delivered);
+}
+
+void
+sms_count_failed(void)
+{
+	count(&counts.n.failed);
+}
+
+void
+sms_tally_get(struct sms_tally *out)
+{
+	pthread_mutex_lock(&counts.mtx);
+	*out = counts.n;
+	pthread_mutex_unlock(&counts.mtx);
 }
 
 struct transfer {
@@ -245,6 +267,7 @@ struct transfer {
 	int		 reminder;
 	int		 tries;
 	struct buf	 reply;
+	char		 retry_after[64];	/* the answer's header */
 	struct sms_request req;
 	struct curl_slist *headers;
 	char		 errbuf[CURL_ERROR_SIZE];
@@ -273,6 +296,26 @@ on_data(char *p, size_t size, size_t n, void *arg)
 
 	buf_append(b, p, size * n);
 	return buf_failed(b) ? 0 : size * n;
+}
+
+/* Keeps the Retry-After header of a 429 or 503. */
+static size_t
+on_header(char *p, size_t size, size_t n, void *arg)
+{
+	struct transfer *t = arg;
+	size_t len = size * n, k = strlen("Retry-After:");
+
+	if (len > k && strncasecmp(p, "Retry-After:", k) == 0) {
+		size_t v = len - k;
+
+		while (v > 0 && (p[k + v - 1] == '\r' || p[k + v - 1] == '\n'))
+			v--;
+		if (v >= sizeof(t->retry_after))
+			v = sizeof(t->retry_after) - 1;
+		memcpy(t->retry_after, p + k, v);
+		t->retry_after[v] = '\0';
+	}
+	return len;
 }
 
 static int
@@ -320,7 +363,7 @@ start_one(const struct store_due *d, void *arg)
 {
 	struct sms *s = arg;
 	struct transfer *t;
-	char token[INVITE_TOKEN_MAX], text[400], err[128];
+	char token[INVITE_TOKEN_MAX], text[1024], err[256], ref[48];
 	struct buf link;
 	CURL *e;
 
@@ -331,8 +374,9 @@ start_one(const struct store_due *d, void *arg)
 	buf_init(&link, 2048);
 	buf_printf(&link, "%s/i/%s", s->c.base_url, token);
 	sodium_memzero(token, sizeof(token));
-	if (sms_message(&s->c, d->lang, buf_cstr(&link), text, sizeof(text),
-	    err, sizeof(err)) == -1) {
+	if (sms_message(&s->c, d->lang, sms_location_name(s->c.surveys, d->location,
+	    d->lang), buf_cstr(&link), text, sizeof(text), err,
+	    sizeof(err)) == -1) {
 		log_warnx("sms: invitation %016llx: %s", d->id, err);
 		(void)store_invite_final(s->st, d->id, "failed");
 		s->erased++;
@@ -346,7 +390,9 @@ start_one(const struct store_due *d, void *arg)
 	t->reminder = strcmp(d->state, "queued") != 0;
 	t->tries = d->tries;
 	buf_init(&t->reply, SMS_REPLY_MAX);
-	if (sms_request_build(&s->c, d->phone, text, d->ref, &t->req) == -1) {
+	/* The reminder has a reference of its own. */
+	snprintf(ref, sizeof(ref), "%s%s", d->ref, t->reminder ? "r2" : "");
+	if (sms_request_build(&s->c, d->phone, text, ref, &t->req) == -1) {
 		sodium_memzero(text, sizeof(text));
 		buf_free(&t->reply);
 		free(t);
@@ -378,6 +424,8 @@ start_one(const struct store_due *d, void *arg)
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->errbuf);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, &t->reply);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, t);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, t);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
@@ -426,18 +474,25 @@ finish_one(struct sms *s, CURL *e, CURLcode res)
 			s->erased++;
 		log_info("sms: invitation %016llx %s", t->id, t->reminder ?
 		    "reminder sent" : "sent");
-	} else if (res == CURLE_OK && code >= 400 && code < 500) {
+		count(&counts.n.sent);
+	} else if (res == CURLE_OK && code >= 400 && code < 500 &&
+	    code != 408 && code != 429) {
+		/* The provider's definitive answer: bad number, bad key. */
 		log_warnx("sms: invitation %016llx refused by the gateway "
 		    "(HTTP %ld); not retried", t->id, code);
 		(void)store_invite_final(s->st, t->id, "failed");
-		s->erased++;
-	} else if ((unsigned)t->tries + 1 >= s->c.max_tries) {
-		log_warnx("sms: invitation %016llx failed after %u tries",
-		    t->id, s->c.max_tries);
-		(void)store_invite_final(s->st, t->id, "failed");
+		count(&counts.n.failed);
 		s->erased++;
 	} else {
-		long long wait = backoff(s->c.retry_base, t->tries + 1);
+		/*
+		 * 429, 5xx, timeouts and network errors are never final: the
+		 * same message goes again after Retry-After (capped) or the
+		 * back-off, until the invitation expires.
+		 */
+		long ra = res == CURLE_OK ? sms_retry_after(t->retry_after,
+		    now, SMS_BACKOFF_MAX) : -1;
+		long long wait = ra >= 0 ? (ra > 0 ? ra : 1) :
+		    backoff(s->c.retry_base, t->tries + 1);
 
 		if (res != CURLE_OK)
 			log_warnx("sms: gateway unreachable (%s); retry in "
@@ -448,6 +503,7 @@ finish_one(struct sms *s, CURL *e, CURLcode res)
 			    "%lld s", code, wait);
 		(void)store_invite_retry(s->st, t->id, t->tries + 1,
 		    (long long)now + wait);
+		count(&counts.n.retried);
 	}
 	inflight_remove(s, t->id);
 	curl_multi_remove_handle(s->multi, e);
