@@ -79,6 +79,12 @@ struct http_auth {
 const struct http_auth *http_request_auth(const struct http_request *r);
 /* A field of an application/x-www-form-urlencoded body, or NULL. */
 const char *http_request_form(struct http_request *r, const char *key);
+/*
+ * Every field of a form body, or of the query (decoded, in order): key,
+ * value, ...; NULL-ended; valid until the request ends.
+ */
+const char *const *http_request_form_all(struct http_request *r);
+const char *const *http_request_query_all(struct http_request *r);
 const char *http_request_cookie(const struct http_request *r,
 	    const char *name);
 /* The client's address as text, for in-memory throttling only. */

@@ -96,6 +96,7 @@ struct http_request {
 	struct http_auth	 auth;
 	char			**form;		/* key, value, ...; NULL-ended */
 	int			 form_parsed;
+	const char		**qall;		/* the query's, borrowed */
 
 	int			 status;
 	const char		*ctype;

@@ -158,6 +158,49 @@ http_request_form(struct http_request *r, const char *key)
 	return NULL;
 }
 
+const char *const *
+http_request_form_all(struct http_request *r)
+{
+	if (!r->form_parsed)
+		form_parse(r);
+	return (const char *const *)r->form;
+}
+
+struct query_all {
+	const char	**kv;
+	size_t		  n;
+};
+
+static enum MHD_Result
+collect_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+    const char *value)
+{
+	struct query_all *q = cls;
+
+	(void)kind;
+	if (q->n >= 128)
+		return MHD_NO;
+	q->kv = xrealloc(q->kv, (q->n + 3) * sizeof(*q->kv));
+	q->kv[q->n++] = key;
+	q->kv[q->n++] = value ? value : "";
+	q->kv[q->n] = NULL;
+	return MHD_YES;
+}
+
+const char *const *
+http_request_query_all(struct http_request *r)
+{
+	struct query_all q = { NULL, 0 };
+
+	if (r->qall == NULL) {
+		q.kv = xcalloc(1, sizeof(*q.kv));
+		MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND,
+		    collect_arg, &q);
+		r->qall = q.kv;
+	}
+	return (const char *const *)r->qall;
+}
+
 int
 http_request_is_tls(const struct http_request *r)
 {
@@ -242,5 +285,7 @@ http_request_clear(struct http_request *r)
 		free(r->form[i]);
 	free(r->form);
 	r->form = NULL;
+	free(r->qall);
+	r->qall = NULL;
 	buf_free(&r->body);
 }

@@ -55,6 +55,8 @@ const struct route http_routes[] = {
 	    NULL },
 	{ "POST", "/sms/status",	0, PUBLIC, API, sms_api_status, NULL },
 	{ "POST", "/sms/inbound",	0, PUBLIC, API, sms_api_inbound, NULL },
+	{ "GET",  "/sms/status",	0, PUBLIC, API, sms_api_status, NULL },
+	{ "GET",  "/sms/inbound",	0, PUBLIC, API, sms_api_inbound, NULL },
 	{ "POST", "/api/optout",	0, PUBLIC, API, sms_api_optout, NULL },
 	{ "GET",  "/admin/qr.svg",	0, VIEW, API, admin_qr_svg, NULL },
 	{ "GET",  "/admin/qr.png",	0, VIEW, API, admin_qr_png, NULL },

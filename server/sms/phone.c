@@ -15,6 +15,7 @@ phone_normalise(const char *in, char out[PHONE_MAX], char *err,
     size_t errlen)
 {
 	char digits[32];
+	const char *rest;
 	size_t n = 0;
 	int plus = 0;
 	const char *p;
@@ -31,36 +32,32 @@ phone_normalise(const char *in, char out[PHONE_MAX], char *err,
 		}
 	}
 	digits[n] = '\0';
-	if (!plus && n > 2 && strncmp(digits, "00", 2) == 0) {
-		memmove(digits, digits + 2, n - 1);
-		n -= 2;
+	rest = digits;
+	if (!plus && rest[0] == '0' && rest[1] == '0') {
+		rest += 2;
 		plus = 1;
 	}
-	if (!plus) {
-		/* Without a country code only a Dutch mobile makes sense. */
-		if (n != 10 || strncmp(digits, "06", 2) != 0)
-			goto bad;
-		snprintf(out, PHONE_MAX, "+31%.9s", digits + 1);
-		return 0;
-	}
-	if (strncmp(digits, "31", 2) == 0) {
+	if (plus) {
 		/* +31 6 12345678, also written +31 (0)6 12345678. */
-		const char *rest = digits + 2;
-
+		if (strncmp(rest, "31", 2) != 0)
+			goto bad;
+		rest += 2;
 		if (*rest == '0')
 			rest++;
-		if (strlen(rest) != 9 || rest[0] != '6')
-			goto bad;
-		snprintf(out, PHONE_MAX, "+31%.9s", rest);
-		return 0;
+	} else if (n == 11 && strncmp(rest, "316", 3) == 0) {
+		rest += 2;		/* 31612345678, as some gateways write */
+	} else if (n == 10 && rest[0] == '0') {
+		rest++;			/* 06 12345678 */
+	} else if (n != 9) {
+		goto bad;		/* 6 12345678 is the only other */
 	}
-	if (n < 8 || n > 15 || digits[0] == '0')
+	if (strlen(rest) != 9 || rest[0] != '6')
 		goto bad;
-	snprintf(out, PHONE_MAX, "+%.15s", digits);
+	snprintf(out, PHONE_MAX, "+31%.9s", rest);
 	return 0;
 bad:
-	snprintf(err, errlen, "not a mobile number: use 06 12345678 or "
-	    "+<country code><number>");
+	snprintf(err, errlen, "not a Dutch mobile number: use 06 12345678 "
+	    "(landlines and numbers abroad cannot be invited)");
 	return -1;
 }
 
@@ -123,21 +120,33 @@ int
 phone_is_stop_word(const char *text)
 {
 	static const char *const words[] = { "stop", "stoppen", "afmelden",
-	    "uitschrijven", "unsubscribe", "stop all", "stopall" };
+	    "uitschrijven", "unsubscribe", "stop all", "stopall", "stop alles",
+	    "cancel", "end", "quit" };
 	char w[32];
-	size_t n, i;
+	size_t n = 0, i;
+	int gap = 0;
 
-	while (*text == ' ' || *text == '\t' || *text == '\n' || *text == '\r')
-		text++;
-	n = strlen(text);
-	while (n > 0 && strchr(" \t\r\n.!", text[n - 1]) != NULL)
-		n--;
-	if (n == 0 || n >= sizeof(w))
-		return 0;
-	memcpy(w, text, n);
+	/* Letters only, lower case, one space between words: "Stop!" */
+	for (; *text != '\0'; text++) {
+		unsigned char c = (unsigned char)*text;
+
+		if (isalpha(c) && c < 0x80) {
+			if (gap && n > 0) {
+				if (n + 1 >= sizeof(w))
+					return 0;
+				w[n++] = ' ';
+			}
+			if (n + 1 >= sizeof(w))
+				return 0;
+			w[n++] = (char)tolower(c);
+			gap = 0;
+		} else {
+			gap = 1;
+		}
+	}
 	w[n] = '\0';
 	for (i = 0; i < KB_NELEM(words); i++)
-		if (strcasecmp(w, words[i]) == 0)
+		if (strcmp(w, words[i]) == 0)
 			return 1;
 	return 0;
 }

@@ -8,69 +8,114 @@
 #include <strings.h>
 #include <time.h>
 
+#include <sodium.h>
+
 #include "app.h"
 #include "auth.h"
 #include "invite.h"
 #include "log.h"
 #include "phone.h"
+#include "sms_priv.h"
 #include "util.h"
 
-/* The first of names present, in a JSON body or else a form body. */
-static const char *
-field_of(struct http_request *r, json_t *body, const char *const *names)
-{
-	const char *v;
-
-	for (; *names != NULL; names++) {
-		if (body != NULL) {
-			v = json_string_value(json_object_get(body, *names));
-			if (v != NULL)
-				return v;
-		} else {
-			v = http_request_form(r, *names);
-			if (v != NULL)
-				return v;
-		}
-	}
-	return NULL;
-}
-
-/* The callback's shared secret, in a header or the query. 0 or a status. */
+/* The callback's shared secret, in a header or the query: 1 when right. */
 static int
-check_secret(struct app *app, struct http_request *r)
+secret_ok(struct app *app, struct http_request *r)
 {
 	const char *got = http_request_header(r, "X-Klankbord-Secret");
 
 	if (got == NULL)
 		got = http_request_query(r, "secret");
-	if (app->sms_secret == NULL || *app->sms_secret == '\0' ||
-	    got == NULL || !auth_equal(got, app->sms_secret))
-		return http_reply_error(r, 401, "unauthorized", NULL,
-		    "wrong or missing callback secret");
-	return 0;
+	return app->sms_secret != NULL && *app->sms_secret != '\0' &&
+	    got != NULL && auth_equal(got, app->sms_secret);
 }
 
-/* JSON when the body looks like JSON, else NULL (a form). */
-static json_t *
-body_json(struct http_request *r, int *bad)
+static const char *
+header_of(void *arg, const char *name)
+{
+	return http_request_header(arg, name);
+}
+
+/* The URL as the gateway called it: --base-url, the path, the query. */
+static char *
+called_url(struct app *app, struct http_request *r, int plus)
+{
+	const char *const *q = http_request_query_all(r);
+	struct buf b;
+	size_t i;
+
+	buf_init(&b, 16384);
+	buf_puts(&b, app->smscfg.base_url ? app->smscfg.base_url :
+	    app->base_url ? app->base_url : "");
+	buf_puts(&b, http_request_path(r));
+	for (i = 0; q[i] != NULL; i += 2) {
+		buf_putc(&b, i == 0 ? '?' : '&');
+		sms_form_escape(&b, q[i], plus);
+		buf_putc(&b, '=');
+		sms_form_escape(&b, q[i + 1], plus);
+	}
+	return buf_release(&b, NULL);
+}
+
+/*
+ * Reads the callback in whatever shape it came (GET query, form, JSON,
+ * XML) and checks the secret and the provider's signature.  0, or the
+ * status already replied (400, 401).
+ */
+static int
+callback_open(struct app *app, struct http_request *r, struct sms_cb *cb,
+    char **url)
 {
 	const char *ct = http_request_header(r, "Content-Type");
-	const char *b;
-	size_t len;
-	json_t *j;
+	int plus;
 
-	*bad = 0;
-	b = http_request_body(r, &len);
-	if (ct != NULL && strncmp(ct, "application/x-www-form-urlencoded",
-	    33) == 0)
-		return NULL;
-	j = json_loadb(b, len, JSON_REJECT_DUPLICATES, NULL);
-	if (j == NULL || !json_is_object(j)) {
-		json_decref(j);
-		*bad = 1;
-		return NULL;
+	memset(cb, 0, sizeof(*cb));
+	*url = NULL;
+	cb->method = http_request_method(r);
+	cb->ctype = ct ? ct : "";
+	cb->body = http_request_body(r, &cb->bodylen);
+	cb->query = http_request_query_all(r);
+	cb->header = header_of;
+	cb->harg = r;
+	cb->now = time(NULL);
+	if (!secret_ok(app, r))
+		return http_reply_error(r, 401, "unauthorized", NULL,
+		    "wrong or missing callback secret");
+	if (strcmp(cb->method, "POST") == 0) {
+		if (ct != NULL && strncasecmp(ct,
+		    "application/x-www-form-urlencoded", 33) == 0)
+			cb->form = http_request_form_all(r);
+		else if (cb->bodylen > 0 &&
+		    cb->body[strspn(cb->body, " \t\r\n")] != '<') {
+			cb->json = json_loadb(cb->body, cb->bodylen,
+			    JSON_REJECT_DUPLICATES, NULL);
+			if (!json_is_object(cb->json)) {
+				json_decref(cb->json);
+				cb->json = NULL;
+				return http_reply_error(r, 400, "bad_request",
+				    NULL, "send JSON, XML, a form or a query");
+			}
+		}
 	}
-	return j;
+	/* Spaces in the query may have been written either way. */
+	for (plus = 1; plus >= 0; plus--) {
+		free(*url);
+		*url = called_url(app, r, plus);
+		cb->url = *url;
+		if (sms_callback_signed(&app->smscfg, cb))
+			return 0;
+	}
+	log_warnx("sms: a callback with a missing or wrong signature was "
+	    "refused");
+	return http_reply_error(r, 401, "unauthorized", NULL,
+	    "wrong or missing signature");
+}
+
+static void
+callback_close(struct sms_cb *cb, char *url)
+{
+	json_decref(cb->json);
+	free(url);
 }
 
 int
@@ -118,93 +163,98 @@ sms_api_invite(struct app *app, struct http_request *r)
 int
 sms_api_status(struct app *app, struct http_request *r)
 {
-	static const char *const refs[] = { "reference", "ref", "messageId",
-	    "MessageSid", "id", NULL };
-	static const char *const states[] = { "status", "MessageStatus",
-	    "statusDescription", NULL };
-	const char *ref, *status;
-	char state[12];
+	struct sms_report rep;
+	struct sms_cb cb;
+	char state[12], *url;
 	long long id;
-	json_t *j;
-	int rc, bad;
+	size_t n;
+	int rc;
 
-	rc = check_secret(app, r);
+	rc = callback_open(app, r, &cb, &url);
 	if (rc != 0)
-		return rc;
-	j = body_json(r, &bad);
-	if (bad)
-		return http_reply_error(r, 400, "bad_request", NULL,
-		    "send JSON or a form");
-	ref = field_of(r, j, refs);
-	status = field_of(r, j, states);
-	if (ref == NULL || status == NULL) {
-		json_decref(j);
-		return http_reply_error(r, 400, "bad_request", NULL,
+		goto out;
+	if (sms_callback_report(&app->smscfg, &cb, &rep) == -1) {
+		rc = http_reply_error(r, 400, "bad_request", NULL,
 		    "a delivery report needs a reference and a status");
+		goto out;
 	}
-	rc = store_invite_by_ref(app->store, ref, &id, state, sizeof(state));
-	if (rc == 1) {
-		if (strcasecmp(status, "delivered") == 0)
-			(void)store_invite_delivered(app->store, id);
-		else if (strcasecmp(status, "failed") == 0 ||
-		    strcasecmp(status, "undelivered") == 0 ||
-		    strcasecmp(status, "rejected") == 0 ||
-		    strcasecmp(status, "expired") == 0 ||
-		    strcasecmp(status, "delivery_failed") == 0) {
-			/* A final failure: the number goes. */
-			if (store_invite_final(app->store, id, "failed") == 1)
-				(void)store_purge_erased(app->store);
+	rc = store_invite_by_ref(app->store, rep.ref, &id, state,
+	    sizeof(state));
+	/* The reminder's reference is the first one's with "r2". */
+	n = strlen(rep.ref);
+	if (rc == 0 && n > 2 && strcmp(rep.ref + n - 2, "r2") == 0) {
+		rep.ref[n - 2] = '\0';
+		rc = store_invite_by_ref(app->store, rep.ref, &id, state,
+		    sizeof(state));
+	}
+	if (rc == 1 && rep.state == SMS_STATE_DELIVERED) {
+		if (store_invite_delivered(app->store, id) == 1)
+			sms_count_delivered();
+	} else if (rc == 1 && rep.state == SMS_STATE_FAILED) {
+		/* A final failure: the number goes. */
+		if (store_invite_final(app->store, id, "failed") == 1) {
+			sms_count_failed();
+			(void)store_purge_erased(app->store);
 		}
 	}
-	json_decref(j);
-	if (rc == -1)
-		return http_reply_error(r, 503, "unavailable", NULL,
+	if (rc == -1) {
+		rc = http_reply_error(r, 503, "unavailable", NULL,
 		    "the database is not available");
+		goto out;
+	}
+	/* 200 even when unknown: the gateway would retry for days. */
 	http_reply_json(r, json_pack("{s:s}", "result", rc == 1 ? "recorded" :
 	    "unknown reference"));
-	return 200;
+	rc = 200;
+out:
+	callback_close(&cb, url);
+	return rc;
 }
 
 int
 sms_api_inbound(struct app *app, struct http_request *r)
 {
-	static const char *const froms[] = { "from", "From", "originator",
-	    "sender", "msisdn", NULL };
-	static const char *const texts[] = { "body", "Body", "text", "message",
-	    "content", NULL };
+	static const char twiml[] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+	    "<Response></Response>";
 	unsigned char h[STORE_PHONE_HASH];
-	char phone[PHONE_MAX], err[128];
-	const char *from, *text;
-	json_t *j;
-	int rc, bad, stop;
+	char phone[PHONE_MAX], err[128], *url;
+	struct sms_reply rep;
+	struct sms_cb cb;
+	int rc, stop;
 
-	rc = check_secret(app, r);
+	rc = callback_open(app, r, &cb, &url);
 	if (rc != 0)
-		return rc;
-	j = body_json(r, &bad);
-	if (bad)
-		return http_reply_error(r, 400, "bad_request", NULL,
-		    "send JSON or a form");
-	from = field_of(r, j, froms);
-	text = field_of(r, j, texts);
-	if (from == NULL || text == NULL ||
-	    phone_normalise(from, phone, err, sizeof(err)) == -1) {
-		json_decref(j);
-		return http_reply_error(r, 400, "bad_request", NULL,
+		goto out;
+	if (sms_callback_reply(&app->smscfg, &cb, &rep) == -1) {
+		rc = http_reply_error(r, 400, "bad_request", NULL,
 		    "a reply needs a sender number and a text");
+		goto out;
 	}
-	stop = phone_is_stop_word(text);
-	json_decref(j);
+	/* A number Klankbord cannot invite has nothing to opt out of. */
+	stop = phone_is_stop_word(rep.text) &&
+	    phone_normalise(rep.from, phone, err, sizeof(err)) == 0;
+	sodium_memzero(&rep, sizeof(rep));
 	if (stop) {
 		invite_phone_hash(&app->keys, phone, h);
-		if (store_optout(app->store, h) == -1)
-			return http_reply_error(r, 503, "unavailable", NULL,
+		sodium_memzero(phone, sizeof(phone));
+		if (store_optout(app->store, h) == -1) {
+			rc = http_reply_error(r, 503, "unavailable", NULL,
 			    "the database is not available");
+			goto out;
+		}
 		(void)store_purge_erased(app->store);
 		log_info("sms: a number opted out by reply");
 	}
-	http_reply_json(r, json_pack("{s:b}", "opted_out", stop));
-	return 200;
+	sodium_memzero(phone, sizeof(phone));
+	if (app->smscfg.provider == SMS_TWILIO)
+		http_reply_data(r, "text/xml; charset=utf-8", twiml,
+		    sizeof(twiml) - 1, 0);
+	else
+		http_reply_json(r, json_pack("{s:b}", "opted_out", stop));
+	rc = 200;
+out:
+	callback_close(&cb, url);
+	return rc;
 }
 
 int
