@@ -55,7 +55,8 @@ int	 http_request_is_tls(const struct http_request *r);
 /* What a rate limit counts, per client address. */
 enum http_bucket {
 	HTTP_BUCKET_SUBMIT,	/* every POST of a response: --rate-limit */
-	HTTP_BUCKET_KIOSK	/* kiosk responses: 3 at once, then 1 per 5 s */
+	HTTP_BUCKET_KIOSK,	/* kiosk responses: 3 at once, then 1 per 5 s */
+	HTTP_BUCKET_OPTOUT	/* opt-outs by link: 5 at once, then 1 per 10 s */
 };
 
 /*

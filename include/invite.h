@@ -29,6 +29,23 @@ int	 invite_keys_load(const char *path, struct invite_keys *out,
 	    char *err, size_t errlen) __attribute__((warn_unused_result));
 void	 invite_phone_hash(const struct invite_keys *k, const char *e164,
 	    unsigned char out[STORE_PHONE_HASH]);
+/*
+ * The keyed hashes of number, survey and the ISO week of now (out[0]) and
+ * of the weeks before it, for the 30-day rule.
+ */
+void	 invite_recent_hashes(const struct invite_keys *k, const char *e164,
+	    const char *survey, time_t now,
+	    unsigned char out[STORE_RECENT_WEEKS][STORE_PHONE_HASH]);
+/*
+ * The opt-out link: the number's keyed hash sealed with the token, so it
+ * is of use only to whoever holds the link.  seal returns the length;
+ * open returns 0 with phone_hash filled, or -1.
+ */
+size_t	 invite_link_seal(const char *token,
+	    const unsigned char phone_hash[STORE_PHONE_HASH],
+	    unsigned char out[STORE_SEALED_MAX]);
+int	 invite_link_open(const char *token, const unsigned char *sealed,
+	    size_t len, unsigned char phone_hash[STORE_PHONE_HASH]);
 /* The token of an invitation's nonce. */
 void	 invite_token(const struct invite_keys *k,
 	    const unsigned char nonce[STORE_NONCE], char out[INVITE_TOKEN_MAX]);

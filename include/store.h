@@ -216,11 +216,23 @@ enum store_invite_result {
 	STORE_INVITE_RECENT	/* same number and survey in 30 days */
 };
 
+#define STORE_RECENT_WEEKS	5	/* ISO weeks a 30-day span can touch */
+#define STORE_SEALED_MAX	96
+
 struct store_invite {
 	const char	*survey, *location, *lang, *phone, *ref;
 	unsigned char	 phone_hash[STORE_PHONE_HASH];
 	unsigned char	 token_hash[STORE_TOKEN_HASH];
 	unsigned char	 nonce[STORE_NONCE];
+	/*
+	 * Keyed hashes of the number, the survey and an ISO week: [0] of the
+	 * week it is sent in (kept 30 days for the 30-day rule), [1..] of the
+	 * weeks before, to look for an earlier invitation.
+	 */
+	unsigned char	 recent[STORE_RECENT_WEEKS][STORE_PHONE_HASH];
+	/* The number's hash sealed with the token: the opt-out link. */
+	unsigned char	 sealed[STORE_SEALED_MAX];
+	size_t		 sealedlen;
 	long long	 expires, remind_at, send_at;
 	char		 id[17];		/* out */
 };
@@ -252,20 +264,51 @@ int	 store_invite_sent(struct store *st, long long id,
 	    const char *provider_id, int reminder, long long next_at);
 int	 store_invite_retry(struct store *st, long long id, int tries,
 	    long long next_at);
-/* Ends a pending invitation in state and erases its number: 1, 0, -1. */
+/*
+ * Ends a pending invitation (failed): deletes its row, number and all.
+ * 1 when ended now, 0 when it was not pending, -1.
+ */
 int	 store_invite_final(struct store *st, long long id, const char *state);
+/* Ends the invitations past their expiry, and forgets old markers. */
 int	 store_invite_expire(struct store *st, long long now);
 int	 store_invite_delivered(struct store *st, long long id);
+/* A pending invitation by its token: 1 found, 0 not, -1. */
 int	 store_invite_by_token(struct store *st,
 	    const unsigned char *token_hash, struct store_invite_view *out)
+	    __attribute__((warn_unused_result));
+/*
+ * The opt-out link of an invitation, pending or final, until the link
+ * would have expired: 1 with sealed filled, 0 unknown, -1.  Says nothing
+ * about whether it was answered.
+ */
+int	 store_invite_link(struct store *st, const unsigned char *token_hash,
+	    long long now, unsigned char *sealed, size_t *sealedlen)
 	    __attribute__((warn_unused_result));
 /* By our reference or the gateway's id: 1 found, 0 not, -1. */
 int	 store_invite_by_ref(struct store *st, const char *ref, long long *id,
 	    char *state, size_t statelen) __attribute__((warn_unused_result));
-/* Records the opt-out and ends the number's pending invitations. */
+/*
+ * Records the opt-out and ends the number's pending invitations.
+ * 1 when the number was not opted out before, 0 when it was, -1.
+ */
 int	 store_optout(struct store *st, const unsigned char *phone_hash);
+/* Totals per survey as (state, n): "sent" (not answered) and "answered". */
 int	 store_invite_counts(struct store *st, const char *survey,
 	    void (*fn)(const char *state, long long n, void *), void *arg);
+/*
+ * Invitations sent and answered per location and month ("2026-11") of a
+ * survey, for the dashboard (which applies the anonymity rules).
+ */
+int	 store_invite_tally(struct store *st, const char *survey,
+	    void (*fn)(const char *location, const char *month,
+	    long long sent, long long answered, void *), void *arg);
+/* Invitations waiting for their first message (for /metrics). */
+long long store_invite_queued(struct store *st);
+/*
+ * Asks for the erased numbers to leave the WAL and the file: a TRUNCATE
+ * checkpoint within a few seconds, batched (at most one per interval).
+ */
+void	 store_erase_request(struct store *st);
 /*
  * Groups the calls between them on the team's connection into one
  * transaction (one sync to disk); other threads wait for store_batch_end.

@@ -78,6 +78,9 @@ ratelimit_take(struct ratelimit *rl, const char *addr, enum http_bucket bucket)
 		/* Three at once (a queue flushing), then one per 5 s. */
 		cap = 3;
 		rate = 1.0 / 5.0;
+	} else if (bucket == HTTP_BUCKET_OPTOUT) {
+		cap = 5;
+		rate = 1.0 / 10.0;
 	} else {
 		cap = rl->per_min;
 		rate = cap / 60.0;

@@ -386,14 +386,22 @@ web_invite_page(struct app *app, struct http_request *r)
 		return message_page(r, 503, "Even niet beschikbaar / "
 		    "Unavailable", "Probeer het later nog eens. / Please try "
 		    "again later.");
-	if (rc == 0)
+	if (rc == 0) {
+		unsigned char sealed[STORE_SEALED_MAX];
+		size_t sl;
+
+		/* Closed links say the same whatever closed them. */
+		if (store_invite_link(app->store, th, (long long)time(NULL),
+		    sealed, &sl) == 1)
+			return message_page(r, 410, "Link gesloten / Link "
+			    "closed", "Deze link is niet meer te gebruiken. "
+			    "Hebt u de vragenlijst ingevuld? Dank u wel! / "
+			    "This link can no longer be used. If you answered "
+			    "the survey: thank you!");
 		return message_page(r, 404, "Link niet gevonden / Link not "
 		    "found", "Deze link kennen wij niet. / We do not know "
 		    "this link.");
-	if (strcmp(v.state, "answered") == 0)
-		return message_page(r, 409, "Al ingevuld / Already answered",
-		    "U hebt deze vragenlijst al ingevuld. Dank u wel! / You "
-		    "have answered this survey already. Thank you!");
+	}
 	if (strcmp(v.state, "queued") != 0 && strcmp(v.state, "sent") != 0 &&
 	    strcmp(v.state, "delivered") != 0 &&
 	    strcmp(v.state, "optedout") != 0)

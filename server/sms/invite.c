@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "invite.h"
@@ -69,6 +70,81 @@ invite_phone_hash(const struct invite_keys *k, const char *e164,
 {
 	crypto_generichash(out, STORE_PHONE_HASH, (const unsigned char *)e164,
 	    strlen(e164), k->phone, sizeof(k->phone));
+}
+
+void
+invite_recent_hashes(const struct invite_keys *k, const char *e164,
+    const char *survey, time_t now,
+    unsigned char out[STORE_RECENT_WEEKS][STORE_PHONE_HASH])
+{
+	crypto_generichash_state h;
+	char week[16];
+	struct tm tm;
+	time_t t;
+	int i;
+
+	for (i = 0; i < STORE_RECENT_WEEKS; i++) {
+		t = now - (time_t)i * 7 * 24 * 3600;
+		gmtime_r(&t, &tm);
+		strftime(week, sizeof(week), "%G-W%V", &tm);
+		crypto_generichash_init(&h, k->phone, sizeof(k->phone),
+		    STORE_PHONE_HASH);
+		crypto_generichash_update(&h, (const unsigned char *)"recent\n",
+		    7);
+		crypto_generichash_update(&h, (const unsigned char *)e164,
+		    strlen(e164) + 1);
+		crypto_generichash_update(&h, (const unsigned char *)survey,
+		    strlen(survey) + 1);
+		crypto_generichash_update(&h, (const unsigned char *)week,
+		    strlen(week));
+		crypto_generichash_final(&h, out[i], STORE_PHONE_HASH);
+	}
+}
+
+static void
+link_key(const char *token, unsigned char key[crypto_secretbox_KEYBYTES])
+{
+	static const char label[] = "klankbord opt-out link v1";
+
+	crypto_generichash(key, crypto_secretbox_KEYBYTES,
+	    (const unsigned char *)token, strlen(token),
+	    (const unsigned char *)label, sizeof(label) - 1);
+}
+
+size_t
+invite_link_seal(const char *token,
+    const unsigned char phone_hash[STORE_PHONE_HASH],
+    unsigned char out[STORE_SEALED_MAX])
+{
+	unsigned char key[crypto_secretbox_KEYBYTES];
+
+	_Static_assert(crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES +
+	    STORE_PHONE_HASH <= STORE_SEALED_MAX, "STORE_SEALED_MAX");
+	link_key(token, key);
+	randombytes_buf(out, crypto_secretbox_NONCEBYTES);
+	crypto_secretbox_easy(out + crypto_secretbox_NONCEBYTES, phone_hash,
+	    STORE_PHONE_HASH, out, key);
+	sodium_memzero(key, sizeof(key));
+	return crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES +
+	    STORE_PHONE_HASH;
+}
+
+int
+invite_link_open(const char *token, const unsigned char *sealed, size_t len,
+    unsigned char phone_hash[STORE_PHONE_HASH])
+{
+	unsigned char key[crypto_secretbox_KEYBYTES];
+	int rc;
+
+	if (len != crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES +
+	    STORE_PHONE_HASH)
+		return -1;
+	link_key(token, key);
+	rc = crypto_secretbox_open_easy(phone_hash,
+	    sealed + crypto_secretbox_NONCEBYTES,
+	    len - crypto_secretbox_NONCEBYTES, sealed, key);
+	sodium_memzero(key, sizeof(key));
+	return rc == 0 ? 0 : -1;
 }
 
 void
@@ -170,6 +246,8 @@ invite_create(struct store *st, const struct survey_set *set,
 	randombytes_buf(in.nonce, sizeof(in.nonce));
 	invite_token(k, in.nonce, token);
 	invite_token_hash(token, in.token_hash);
+	in.sealedlen = invite_link_seal(token, in.phone_hash, in.sealed);
+	invite_recent_hashes(k, phone, s->id, now, in.recent);
 	/* The message must fit before anything is queued. */
 	snprintf(link, sizeof(link), "%s/i/%s", c->base_url, token);
 	sodium_memzero(token, sizeof(token));

@@ -546,9 +546,7 @@ sender_main(void *arg)
 			(void)store_invite_due(s->st, now,
 			    (int)s->c.concurrency, start_one, s);
 		}
-		if (s->erased > 0 && running == 0 &&
-		    store_purge_erased(s->st) == 0)
-			s->erased = 0;
+		/* The store batches the erasure of what ended (eraser). */
 		curl_multi_perform(s->multi, &running);
 		/* What finished now is recorded in one transaction. */
 		batch = 0;
@@ -580,8 +578,6 @@ sender_main(void *arg)
 		}
 		pthread_mutex_unlock(&s->mtx);
 	}
-	if (s->erased > 0)
-		(void)store_purge_erased(s->st);
 	return NULL;
 }
 

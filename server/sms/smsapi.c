@@ -192,10 +192,8 @@ sms_api_status(struct app *app, struct http_request *r)
 			sms_count_delivered();
 	} else if (rc == 1 && rep.state == SMS_STATE_FAILED) {
 		/* A final failure: the number goes. */
-		if (store_invite_final(app->store, id, "failed") == 1) {
+		if (store_invite_final(app->store, id, "failed") == 1)
 			sms_count_failed();
-			(void)store_purge_erased(app->store);
-		}
 	}
 	if (rc == -1) {
 		rc = http_reply_error(r, 503, "unavailable", NULL,
@@ -237,13 +235,14 @@ sms_api_inbound(struct app *app, struct http_request *r)
 	if (stop) {
 		invite_phone_hash(&app->keys, phone, h);
 		sodium_memzero(phone, sizeof(phone));
-		if (store_optout(app->store, h) == -1) {
+		rc = store_optout(app->store, h);
+		if (rc == -1) {
 			rc = http_reply_error(r, 503, "unavailable", NULL,
 			    "the database is not available");
 			goto out;
 		}
-		(void)store_purge_erased(app->store);
-		log_info("sms: a number opted out by reply");
+		if (rc == 1)
+			log_info("sms: a number opted out by reply");
 	}
 	sodium_memzero(phone, sizeof(phone));
 	if (app->smscfg.provider == SMS_TWILIO)
@@ -261,12 +260,22 @@ int
 sms_api_optout(struct app *app, struct http_request *r)
 {
 	struct store_invite_view v;
-	unsigned char th[STORE_TOKEN_HASH];
+	unsigned char th[STORE_TOKEN_HASH], ph[STORE_PHONE_HASH];
+	unsigned char sealed[STORE_SEALED_MAX];
 	const char *b, *token;
+	char wait_s[16];
+	size_t len, sl = 0;
+	unsigned wait;
 	json_t *j;
-	size_t len;
 	int rc;
 
+	wait = http_request_throttle(r, HTTP_BUCKET_OPTOUT);
+	if (wait > 0) {
+		snprintf(wait_s, sizeof(wait_s), "%u", wait);
+		http_reply_header(r, "Retry-After", wait_s);
+		return http_reply_error(r, 429, "too_many_requests", NULL,
+		    "too many requests from this address; try again later");
+	}
 	b = http_request_body(r, &len);
 	j = json_loadb(b, len, JSON_REJECT_DUPLICATES, NULL);
 	token = json_string_value(json_object_get(j, "token"));
@@ -276,16 +285,31 @@ sms_api_optout(struct app *app, struct http_request *r)
 		    "send {\"token\": ...} from the SMS link");
 	}
 	invite_token_hash(token, th);
-	json_decref(j);
+	/*
+	 * A pending invitation has the number's hash; a final one only its
+	 * link, sealed with the token, until the link would have expired:
+	 * either way the answer is the same, answered or not.
+	 */
 	rc = store_invite_by_token(app->store, th, &v);
+	if (rc == 1) {
+		memcpy(ph, v.phone_hash, sizeof(ph));
+	} else if (rc == 0) {
+		rc = store_invite_link(app->store, th, (long long)time(NULL),
+		    sealed, &sl);
+		if (rc == 1 && invite_link_open(token, sealed, sl, ph) == -1)
+			rc = 0;
+	}
+	json_decref(j);
 	if (rc == 0)
 		return http_reply_error(r, 404, "unknown_token", "token",
 		    "this link is not known");
-	if (rc == -1 || store_optout(app->store, v.phone_hash) == -1)
+	if (rc == -1 || (rc = store_optout(app->store, ph)) == -1)
 		return http_reply_error(r, 503, "unavailable", NULL,
 		    "the database is not available");
-	(void)store_purge_erased(app->store);
-	log_info("sms: a number opted out through its link");
+	sodium_memzero(ph, sizeof(ph));
+	/* Once per number: repeating the call changes and logs nothing. */
+	if (rc == 1)
+		log_info("sms: a number opted out through its link");
 	http_reply_data(r, "text/plain; charset=utf-8", "", 0, 0);
 	return 204;
 }

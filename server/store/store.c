@@ -184,6 +184,8 @@ static const char *const migrations[] = {
 	"    ON DELETE CASCADE,"
 	"  text TEXT NOT NULL, renew INTEGER NOT NULL DEFAULT 0,"
 	"  tries INTEGER NOT NULL DEFAULT 0);",
+	/* 7: invitations forget (store_invite.c, issue #14) */
+	migrate_invites_v1,
 };
 
 static const char sql_sel_version[] =

@@ -1,5 +1,17 @@
 /*
- * store_invite.c — SMS invitations (the durable outbox) and opt-outs.
+ * store_invite.c — SMS invitations (the durable outbox), opt-outs, and
+ * what is left of an invitation once it is final.
+ *
+ * A pending invitation is one row: its number (until the last message is
+ * sent), the nonce its token comes from, a keyed hash of the number, its
+ * references.  When it becomes final — answered, expired, failed, opted
+ * out — the row is deleted.  What remains: a keyed hash of number, survey
+ * and ISO week for the 30-day rule (deleted after 30 days), the opt-out
+ * link (the number's keyed hash sealed with the token, deleted when the
+ * link would have expired, the same whether or not anyone answered), the
+ * opt-outs' keyed hashes, and counters of invitations sent and answered
+ * per survey, location and month.  secure_delete zeroes what is deleted;
+ * the eraser's TRUNCATE checkpoints take it out of the WAL.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -16,19 +28,74 @@
 #include "store_priv.h"
 #include "util.h"
 
+#define ERASE_SETTLE_MS		500	/* let the request's commit land */
+#define ERASE_EVERY_MS		2000	/* at most one checkpoint per this */
+#define RECENT_SECONDS		(30LL * 24 * 3600)
+
+/* The invitations' state beside the store handle. */
+struct store_inv {
+	sqlite3_stmt	*count_answer;	/* writer: bump answered */
+	sqlite3_stmt	*link_known;	/* writer: a final token's link */
+	pthread_t	 eraser;
+	int		 running;
+	pthread_mutex_t	 mtx;
+	pthread_cond_t	 cond;
+	int		 wanted;	/* erasure asked for */
+	int		 stopping;
+	unsigned long long checkpoints;
+};
+
+/*
+ * Schema step 5: the tables of what remains, the final rows of earlier
+ * releases counted and deleted (their numbers were erased already; the
+ * checkpoint at open takes them out of the WAL).
+ */
+const char migrate_invites_v1[] =
+	"CREATE TABLE invite_recent ("
+	"  h BLOB PRIMARY KEY, until INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE invite_links ("
+	"  token_hash BLOB PRIMARY KEY, sealed BLOB NOT NULL,"
+	"  until INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE invite_counts ("
+	"  survey TEXT NOT NULL, location TEXT NOT NULL, month TEXT NOT NULL,"
+	"  sent INTEGER NOT NULL DEFAULT 0, answered INTEGER NOT NULL DEFAULT 0,"
+	"  PRIMARY KEY (survey, location, month)) WITHOUT ROWID;"
+	"INSERT INTO invite_counts (survey, location, month, sent, answered)"
+	"  SELECT survey, location, strftime('%Y-%m', created, 'unixepoch'),"
+	"  sum(state NOT IN ('queued', 'failed')), sum(state = 'answered')"
+	"  FROM invitations GROUP BY 1, 2, 3;"
+	"DELETE FROM invitations"
+	"  WHERE state NOT IN ('queued', 'sent', 'delivered');"
+	"UPDATE invitations SET provider_id = NULL;";
+
+#define PENDING	"state IN ('queued', 'sent', 'delivered')"
+
 static const char sql_sel_token[] =
-	"SELECT state FROM invitations WHERE token_hash = ?";
+	"SELECT 1 FROM invite_links WHERE token_hash = ?";
+/* Answered: the row goes in the response's own transaction. */
 static const char sql_use_token[] =
-	"UPDATE invitations SET state = 'answered', phone = NULL,"
-	" nonce = NULL, next_at = NULL WHERE token_hash = ?1"
-	" AND state IN ('queued', 'sent', 'delivered', 'optedout')"
-	" AND expires > ?2";
+	"DELETE FROM invitations WHERE token_hash = ?1 AND " PENDING
+	" AND expires > ?2"
+	" RETURNING survey, location, strftime('%Y-%m', created, 'unixepoch')";
+static const char sql_count_answer[] =
+	"INSERT INTO invite_counts (survey, location, month, answered)"
+	" VALUES (?, ?, ?, 1)"
+	" ON CONFLICT DO UPDATE SET answered = answered + 1";
 
 static const char sql_opted_out[] =
 	"SELECT 1 FROM optouts WHERE phone_hash = ?";
-static const char sql_recent_invite[] =
+static const char sql_recent_pending[] =
 	"SELECT 1 FROM invitations WHERE phone_hash = ?"
 	" AND survey = ? AND created > ? LIMIT 1";
+static const char sql_recent_marker[] =
+	"SELECT 1 FROM invite_recent WHERE h = ? AND until > ?";
+static const char sql_recent_add[] =
+	"INSERT INTO invite_recent (h, until) VALUES (?, ?)"
+	" ON CONFLICT DO UPDATE SET until = max(until, excluded.until)";
+static const char sql_link_add[] =
+	"INSERT INTO invite_links (token_hash, sealed, until) VALUES (?, ?, ?)";
+static const char sql_link_get[] =
+	"SELECT sealed FROM invite_links WHERE token_hash = ? AND until > ?";
 static const char sql_invite_add[] =
 	"INSERT INTO invitations (id, survey, location,"
 	" lang, phone, nonce, phone_hash, token_hash, ref, state, created,"
@@ -39,6 +106,12 @@ static const char sql_invite_due[] =
 	" ref, reminded, tries, state FROM invitations WHERE next_at <= ?"
 	" AND phone IS NOT NULL AND nonce IS NOT NULL"
 	" ORDER BY next_at LIMIT ?";
+static const char sql_count_sent[] =
+	"INSERT INTO invite_counts (survey, location, month, sent)"
+	" SELECT survey, location, strftime('%Y-%m', created, 'unixepoch'), 1"
+	" FROM invitations WHERE id = ? AND state = 'queued'"
+	" AND next_at IS NOT NULL"
+	" ON CONFLICT DO UPDATE SET sent = sent + 1";
 static const char sql_invite_sent[] =
 	"UPDATE invitations SET state = CASE WHEN"
 	" state = 'queued' THEN 'sent' ELSE state END,"
@@ -51,16 +124,17 @@ static const char sql_invite_retry[] =
 	"UPDATE invitations SET tries = ?2, next_at = ?3"
 	" WHERE id = ?1 AND next_at IS NOT NULL";
 static const char sql_invite_final[] =
-	"UPDATE invitations SET state = ?2, phone = NULL,"
-	" nonce = NULL, next_at = NULL WHERE id = ?1"
-	" AND state IN ('queued', 'sent', 'delivered')";
+	"DELETE FROM invitations WHERE id = ?1 AND " PENDING;
 static const char sql_invite_expire[] =
-	"UPDATE invitations SET state = 'expired',"
-	" phone = NULL, nonce = NULL, next_at = NULL WHERE expires <= ?"
-	" AND state IN ('queued', 'sent', 'delivered')";
+	"DELETE FROM invitations WHERE expires <= ?1 AND " PENDING;
+static const char sql_recent_forget[] =
+	"DELETE FROM invite_recent WHERE until <= ?1";
+static const char sql_links_forget[] =
+	"DELETE FROM invite_links WHERE until <= ?1";
 static const char sql_invite_by_token[] =
 	"SELECT id, survey, location, lang, state,"
-	" expires, phone_hash FROM invitations WHERE token_hash = ?";
+	" expires, phone_hash FROM invitations WHERE token_hash = ?"
+	" AND " PENDING;
 static const char sql_invite_by_ref[] =
 	"SELECT id, state FROM invitations"
 	" WHERE ref = ?1 OR provider_id = ?1 LIMIT 1";
@@ -68,56 +142,87 @@ static const char sql_optout_add[] =
 	"INSERT INTO optouts (phone_hash) VALUES (?)"
 	" ON CONFLICT DO NOTHING";
 static const char sql_optout_pending[] =
-	"UPDATE invitations SET state = 'optedout',"
-	" phone = NULL, nonce = NULL, next_at = NULL WHERE phone_hash = ?"
-	" AND state IN ('queued', 'sent', 'delivered')";
+	"DELETE FROM invitations WHERE phone_hash = ? AND " PENDING;
 static const char sql_invite_delivered[] =
 	"UPDATE invitations SET state = 'delivered'"
 	" WHERE id = ? AND state = 'sent'";
 static const char sql_invite_counts[] =
-	"SELECT state, count(*) FROM invitations"
-	" WHERE survey = ? GROUP BY state";
-
+	"SELECT coalesce(sum(sent), 0), coalesce(sum(answered), 0)"
+	" FROM invite_counts WHERE survey = ?";
+static const char sql_invite_tally[] =
+	"SELECT location, month, sent, answered FROM invite_counts"
+	" WHERE survey = ? ORDER BY location, month";
+static const char sql_invite_queued[] =
+	"SELECT count(*) FROM invitations WHERE state = 'queued'";
 
 /*
- * Uses an SMS token once, in the response's own transaction.  Opting out
- * stops the messages, not the answer: an opted-out link still answers.  Returns 1
- * when used now, 0 when refused (job->result says why), -1 on an error.
+ * Uses an SMS token once, in the response's own transaction: the
+ * invitation is final, so its row goes and the answered counter moves.
+ * Returns 1 when used now, 0 when refused (job->result says why: a link
+ * that is known but closed is "expired", whatever closed it), -1.
  */
 int
 invite_use_token(struct store *st, struct store_job *job)
 {
-	const unsigned char *state;
-	int rc;
+	struct store_inv *inv = st->inv;
+	int rc, used = 0;
 
 	sqlite3_bind_blob(st->use_token, 1, job->r.token_hash,
 	    sizeof(job->r.token_hash), SQLITE_STATIC);
 	sqlite3_bind_int64(st->use_token, 2, (sqlite3_int64)time(NULL));
-	if (store_step_reset(st->use_token) == -1)
+	rc = sqlite3_step(st->use_token);
+	if (rc == SQLITE_ROW) {
+		used = 1;
+		sqlite3_bind_text(inv->count_answer, 1, (const char *)
+		    sqlite3_column_text(st->use_token, 0), -1,
+		    SQLITE_TRANSIENT);
+		sqlite3_bind_text(inv->count_answer, 2, (const char *)
+		    sqlite3_column_text(st->use_token, 1), -1,
+		    SQLITE_TRANSIENT);
+		sqlite3_bind_text(inv->count_answer, 3, (const char *)
+		    sqlite3_column_text(st->use_token, 2), -1,
+		    SQLITE_TRANSIENT);
+		rc = sqlite3_step(st->use_token);
+	}
+	sqlite3_reset(st->use_token);
+	sqlite3_clear_bindings(st->use_token);
+	if (rc != SQLITE_DONE)
 		return -1;
-	if (sqlite3_changes(st->db) == 1)
+	if (used) {
+		if (store_step_reset(inv->count_answer) == -1)
+			return -1;
+		store_erase_request(st);
 		return 1;
+	}
 	sqlite3_bind_blob(st->sel_token, 1, job->r.token_hash,
 	    sizeof(job->r.token_hash), SQLITE_STATIC);
 	rc = sqlite3_step(st->sel_token);
-	job->result = STORE_TOKEN_UNKNOWN;
-	if (rc == SQLITE_ROW) {
-		state = sqlite3_column_text(st->sel_token, 0);
-		job->result = state != NULL && strcmp((const char *)state,
-		    "answered") == 0 ? STORE_TOKEN_USED : STORE_TOKEN_EXPIRED;
-	}
+	job->result = rc == SQLITE_ROW ? STORE_TOKEN_EXPIRED :
+	    STORE_TOKEN_UNKNOWN;
 	sqlite3_reset(st->sel_token);
 	sqlite3_clear_bindings(st->sel_token);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
 
+static int
+exists_blob(struct store *st, const char *sql, const unsigned char *b,
+    size_t n, long long now)
+{
+	sqlite3_stmt *s = adm_begin(st, sql);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_blob(s, 1, b, (int)n, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, now);
+	return adm_exists(st, s);
+}
 
 int
 store_invite_add(struct store *st, struct store_invite *in, long long now)
 {
 	sqlite3_stmt *s;
 	sqlite3_int64 id;
-	int rc;
+	int rc, i;
 
 	s = adm_begin(st, sql_opted_out);
 	if (s == NULL)
@@ -127,19 +232,29 @@ store_invite_add(struct store *st, struct store_invite *in, long long now)
 	rc = adm_exists(st, s);
 	if (rc != 0)
 		return rc == 1 ? STORE_INVITE_OPTED_OUT : -1;
-	s = adm_begin(st, sql_recent_invite);
+	/* The 30-day rule: a marker of this week or the four before. */
+	for (i = 0; i < STORE_RECENT_WEEKS; i++) {
+		rc = exists_blob(st, sql_recent_marker, in->recent[i],
+		    STORE_PHONE_HASH, now);
+		if (rc != 0)
+			return rc == 1 ? STORE_INVITE_RECENT : -1;
+	}
+	/* Pending rows of a release before the markers count too. */
+	s = adm_begin(st, sql_recent_pending);
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_blob(s, 1, in->phone_hash, sizeof(in->phone_hash),
 	    SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, in->survey, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, now - 30LL * 24 * 3600);
+	sqlite3_bind_int64(s, 3, now - RECENT_SECONDS);
 	rc = adm_exists(st, s);
 	if (rc != 0)
 		return rc == 1 ? STORE_INVITE_RECENT : -1;
+	if (store_batch_begin(st) == -1)
+		return -1;
 	s = adm_begin(st, sql_invite_add);
 	if (s == NULL)
-		return -1;
+		goto fail;
 	id = store_random_id();
 	sqlite3_bind_int64(s, 1, id);
 	sqlite3_bind_text(s, 2, in->survey, -1, SQLITE_STATIC);
@@ -157,9 +272,37 @@ store_invite_add(struct store *st, struct store_invite *in, long long now)
 	sqlite3_bind_int64(s, 12, in->remind_at);
 	sqlite3_bind_int64(s, 13, in->send_at);
 	if (adm_exec(st, s) != 1)
+		goto fail;
+	s = adm_begin(st, sql_recent_add);
+	if (s == NULL)
+		goto fail;
+	sqlite3_bind_blob(s, 1, in->recent[0], STORE_PHONE_HASH, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, now + RECENT_SECONDS);
+	if (adm_exec(st, s) != 1)
+		goto fail;
+	s = adm_begin(st, sql_link_add);
+	if (s == NULL)
+		goto fail;
+	sqlite3_bind_blob(s, 1, in->token_hash, sizeof(in->token_hash),
+	    SQLITE_STATIC);
+	sqlite3_bind_blob(s, 2, in->sealed, (int)in->sealedlen,
+	    SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, in->expires);
+	if (adm_exec(st, s) != 1)
+		goto fail;
+	if (store_batch_end(st) == -1)
 		return -1;
 	snprintf(in->id, sizeof(in->id), "%016llx", (unsigned long long)id);
 	return STORE_INVITE_QUEUED;
+fail:
+	{
+		char e[128];
+
+		/* Nothing of a half-made invitation stays. */
+		(void)store_exec(st->adm, "ROLLBACK", e, sizeof(e));
+	}
+	pthread_mutex_unlock(&st->adm_mtx);
+	return -1;
 }
 
 int
@@ -190,6 +333,7 @@ store_invite_due(struct store *st, long long now, int limit,
 		d.tries = sqlite3_column_int(s, 8);
 		copy_col(s, 9, d.state, sizeof(d.state));
 		fn(&d, arg);
+		sodium_memzero(d.phone, sizeof(d.phone));
 	}
 	adm_end(st, s);
 	return rc == SQLITE_DONE ? 0 : -1;
@@ -199,8 +343,17 @@ int
 store_invite_sent(struct store *st, long long id, const char *provider_id,
     int reminder, long long next_at)
 {
-	sqlite3_stmt *s = adm_begin(st, sql_invite_sent);
+	sqlite3_stmt *s;
 
+	if (!reminder) {
+		s = adm_begin(st, sql_count_sent);
+		if (s == NULL)
+			return -1;
+		sqlite3_bind_int64(s, 1, id);
+		if (adm_exec(st, s) < 0)
+			return -1;
+	}
+	s = adm_begin(st, sql_invite_sent);
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
@@ -209,7 +362,11 @@ store_invite_sent(struct store *st, long long id, const char *provider_id,
 	sqlite3_bind_int(s, 3, reminder ? 1 : 0);
 	if (next_at > 0)
 		sqlite3_bind_int64(s, 4, next_at);
-	return adm_exec(st, s) < 0 ? -1 : 0;
+	if (adm_exec(st, s) < 0)
+		return -1;
+	if (next_at <= 0)
+		store_erase_request(st);	/* the number is gone */
+	return 0;
 }
 
 int
@@ -230,23 +387,40 @@ int
 store_invite_final(struct store *st, long long id, const char *state)
 {
 	sqlite3_stmt *s = adm_begin(st, sql_invite_final);
+	int rc;
 
+	(void)state;	/* every final state ends the same way */
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_text(s, 2, state, -1, SQLITE_STATIC);
+	rc = adm_exec(st, s);
+	if (rc > 0)
+		store_erase_request(st);
+	return rc;
+}
+
+static int
+forget(struct store *st, const char *sql, long long now)
+{
+	sqlite3_stmt *s = adm_begin(st, sql);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, now);
 	return adm_exec(st, s);
 }
 
 int
 store_invite_expire(struct store *st, long long now)
 {
-	sqlite3_stmt *s = adm_begin(st, sql_invite_expire);
+	int n = forget(st, sql_invite_expire, now);
 
-	if (s == NULL)
+	if (n > 0)
+		store_erase_request(st);
+	if (forget(st, sql_recent_forget, now) < 0 ||
+	    forget(st, sql_links_forget, now) < 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, now);
-	return adm_exec(st, s);
+	return n;
 }
 
 int
@@ -276,6 +450,31 @@ store_invite_by_token(struct store *st, const unsigned char *token_hash,
 }
 
 int
+store_invite_link(struct store *st, const unsigned char *token_hash,
+    long long now, unsigned char *sealed, size_t *sealedlen)
+{
+	sqlite3_stmt *s = adm_begin(st, sql_link_get);
+	int rc, n;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_blob(s, 1, token_hash, STORE_TOKEN_HASH, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, now);
+	rc = adm_row(st, s);
+	if (rc != 1)
+		return rc;
+	n = sqlite3_column_bytes(s, 0);
+	if (n <= 0 || n > STORE_SEALED_MAX) {
+		adm_end(st, s);
+		return 0;
+	}
+	memcpy(sealed, sqlite3_column_blob(s, 0), (size_t)n);
+	*sealedlen = (size_t)n;
+	adm_end(st, s);
+	return 1;
+}
+
+int
 store_invite_by_ref(struct store *st, const char *ref, long long *id,
     char *state, size_t statelen)
 {
@@ -298,17 +497,24 @@ int
 store_optout(struct store *st, const unsigned char *phone_hash)
 {
 	sqlite3_stmt *s = adm_begin(st, sql_optout_add);
+	int added, ended;
 
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_blob(s, 1, phone_hash, STORE_PHONE_HASH, SQLITE_STATIC);
-	if (adm_exec(st, s) < 0)
+	added = adm_exec(st, s);
+	if (added < 0)
 		return -1;
 	s = adm_begin(st, sql_optout_pending);
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_blob(s, 1, phone_hash, STORE_PHONE_HASH, SQLITE_STATIC);
-	return adm_exec(st, s);
+	ended = adm_exec(st, s);
+	if (ended < 0)
+		return -1;
+	if (ended > 0)
+		store_erase_request(st);
+	return added > 0 ? 1 : 0;
 }
 
 int
@@ -316,33 +522,54 @@ store_invite_counts(struct store *st, const char *survey,
     void (*fn)(const char *state, long long n, void *), void *arg)
 {
 	sqlite3_stmt *s = adm_begin(st, sql_invite_counts);
+	long long sent, answered;
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, survey, -1, SQLITE_STATIC);
+	rc = adm_row(st, s);
+	if (rc != 1)
+		return rc == 0 ? 0 : -1;
+	sent = sqlite3_column_int64(s, 0);
+	answered = sqlite3_column_int64(s, 1);
+	adm_end(st, s);
+	if (sent - answered > 0)
+		fn("sent", sent - answered, arg);
+	if (answered > 0)
+		fn("answered", answered, arg);
+	return 0;
+}
+
+int
+store_invite_tally(struct store *st, const char *survey,
+    void (*fn)(const char *location, const char *month, long long sent,
+    long long answered, void *), void *arg)
+{
+	sqlite3_stmt *s = adm_begin(st, sql_invite_tally);
 	int rc;
 
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_text(s, 1, survey, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		fn(col_text(s, 0), sqlite3_column_int64(s, 1), arg);
+		fn(col_text(s, 0), col_text(s, 1), sqlite3_column_int64(s, 2),
+		    sqlite3_column_int64(s, 3), arg);
 	adm_end(st, s);
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
-int
-store_purge_erased(struct store *st)
+long long
+store_invite_queued(struct store *st)
 {
-	char err[256];
-	int rc;
+	sqlite3_stmt *s = adm_begin(st, sql_invite_queued);
+	long long n;
 
-	/*
-	 * secure_delete already overwrote the erased values in the database
-	 * pages; this moves every page into the file and truncates the
-	 * write-ahead log, so no old copy lingers there either.
-	 */
-	pthread_mutex_lock(&st->adm_mtx);
-	rc = store_exec(st->adm, "PRAGMA wal_checkpoint(TRUNCATE)", err,
-	    sizeof(err));
-	pthread_mutex_unlock(&st->adm_mtx);
-	return rc;
+	if (s == NULL || adm_row(st, s) != 1)
+		return -1;
+	n = sqlite3_column_int64(s, 0);
+	adm_end(st, s);
+	return n;
 }
 
 int
@@ -356,21 +583,148 @@ store_invite_delivered(struct store *st, long long id)
 	return adm_exec(st, s);
 }
 
+static int
+checkpoint(struct store *st)
+{
+	char err[256];
+	int rc;
+
+	/*
+	 * secure_delete already overwrote the erased values in the pages;
+	 * this moves every page into the file and truncates the write-ahead
+	 * log, so no old copy lingers there either.
+	 */
+	pthread_mutex_lock(&st->adm_mtx);
+	rc = store_exec(st->adm, "PRAGMA wal_checkpoint(TRUNCATE)", err,
+	    sizeof(err));
+	pthread_mutex_unlock(&st->adm_mtx);
+	return rc;
+}
+
+int
+store_purge_erased(struct store *st)
+{
+	return checkpoint(st);
+}
+
+void
+store_erase_request(struct store *st)
+{
+	struct store_inv *inv = st->inv;
+
+	if (inv == NULL)
+		return;
+	pthread_mutex_lock(&inv->mtx);
+	inv->wanted = 1;
+	pthread_cond_signal(&inv->cond);
+	pthread_mutex_unlock(&inv->mtx);
+}
+
+static void
+deadline_in(struct timespec *ts, long ms)
+{
+	clock_gettime(CLOCK_REALTIME, ts);
+	ts->tv_sec += ms / 1000;
+	ts->tv_nsec += (ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
+/*
+ * The eraser: after a request, waits a moment (the request's own commit
+ * lands first), checkpoints, and then rests, so a burst of opt-outs or
+ * answers costs one checkpoint per interval, not one each.  A checkpoint
+ * that readers kept from finishing is tried again.
+ */
+static void *
+eraser_main(void *arg)
+{
+	struct store *st = arg;
+	struct store_inv *inv = st->inv;
+	struct timespec ts;
+
+	pthread_mutex_lock(&inv->mtx);
+	for (;;) {
+		while (!inv->wanted && !inv->stopping)
+			pthread_cond_wait(&inv->cond, &inv->mtx);
+		if (inv->stopping)
+			break;
+		deadline_in(&ts, ERASE_SETTLE_MS);
+		while (!inv->stopping && pthread_cond_timedwait(&inv->cond,
+		    &inv->mtx, &ts) != ETIMEDOUT)
+			;
+		inv->wanted = 0;
+		pthread_mutex_unlock(&inv->mtx);
+		if (checkpoint(st) == -1)
+			store_erase_request(st);
+		pthread_mutex_lock(&inv->mtx);
+		inv->checkpoints++;
+		deadline_in(&ts, ERASE_EVERY_MS - ERASE_SETTLE_MS);
+		while (!inv->stopping && pthread_cond_timedwait(&inv->cond,
+		    &inv->mtx, &ts) != ETIMEDOUT)
+			;
+	}
+	pthread_mutex_unlock(&inv->mtx);
+	return NULL;
+}
 
 int
 invite_prepare(struct store *st)
 {
+	struct store_inv *inv = xcalloc(1, sizeof(*inv));
+
+	st->inv = inv;
+	pthread_mutex_init(&inv->mtx, NULL);
+	pthread_cond_init(&inv->cond, NULL);
 	if (sqlite3_prepare_v2(st->db, sql_use_token, -1, &st->use_token,
 	    NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(st->db, sql_sel_token, -1, &st->sel_token,
-	    NULL) != SQLITE_OK)
+	    NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(st->db, sql_count_answer, -1,
+	    &inv->count_answer, NULL) != SQLITE_OK)
 		return -1;
+	/*
+	 * Whatever a crash interrupted is finished before anything is
+	 * served: expired invitations end, and the WAL, which may still hold
+	 * numbers of invitations that became final, is emptied into the file
+	 * whose pages secure_delete has zeroed.
+	 */
+	if (store_invite_expire(st, (long long)time(NULL)) < 0 ||
+	    checkpoint(st) == -1) {
+		log_warnx("%s: could not complete the erasure of finished "
+		    "invitations", st->path);
+		return -1;
+	}
+	if (pthread_create(&inv->eraser, NULL, eraser_main, st) != 0)
+		return -1;
+	inv->running = 1;
 	return 0;
 }
 
 void
 invite_finalize(struct store *st)
 {
+	struct store_inv *inv = st->inv;
+
 	sqlite3_finalize(st->use_token);
 	sqlite3_finalize(st->sel_token);
+	if (inv == NULL)
+		return;
+	if (inv->running) {
+		pthread_mutex_lock(&inv->mtx);
+		inv->stopping = 1;
+		pthread_cond_signal(&inv->cond);
+		pthread_mutex_unlock(&inv->mtx);
+		pthread_join(inv->eraser, NULL);
+		/* A request the eraser had no time for. */
+		if (inv->wanted && st->adm != NULL)
+			(void)checkpoint(st);
+	}
+	sqlite3_finalize(inv->count_answer);
+	pthread_mutex_destroy(&inv->mtx);
+	pthread_cond_destroy(&inv->cond);
+	free(inv);
+	st->inv = NULL;
 }

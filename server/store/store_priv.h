@@ -29,6 +29,7 @@ struct store {
 	sqlite3_stmt		*sel_submission;
 	sqlite3_stmt		*use_token;
 	sqlite3_stmt		*sel_token;
+	struct store_inv	*inv;		/* store_invite.c's own */
 
 	pthread_mutex_t		 subs_mtx;
 	struct store_sub	*subs;		/* under subs_mtx */
@@ -94,7 +95,11 @@ void	results_finalize(struct store *st);
 /* Stores a batch of jobs in one transaction and calls each job's done. */
 void	results_commit_batch(struct store *st, struct store_job *batch);
 
-/* The writer's statements for SMS tokens (store_invite.c). */
+/*
+ * The writer's statements for SMS tokens (store_invite.c); prepare also
+ * completes any erasure a crash interrupted, before anything is served,
+ * and starts the eraser that batches the checkpoints; finalize stops it.
+ */
 int	invite_prepare(struct store *st);
 void	invite_finalize(struct store *st);
 /*
@@ -102,5 +107,7 @@ void	invite_finalize(struct store *st);
  * now, 0 when refused (job->result says why), -1 on an error.
  */
 int	invite_use_token(struct store *st, struct store_job *job);
+/* The invitations' own schema steps, appended to the migration list. */
+extern const char migrate_invites_v1[];
 
 #endif
