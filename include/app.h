@@ -35,6 +35,7 @@ struct app {
 	struct invite_keys	 keys;
 	const char		*sms_secret;	/* of the gateway callbacks */
 	struct participants	*participants;	/* the volunteers' sign-up */
+	const char		*version;	/* klankbord_build_info */
 
 	/* The survey JSON, ready to send (api_cache_build). */
 	struct http_blob	*survey_blobs;	/* as survey_set_at(i) */

@@ -178,6 +178,10 @@ struct sms_tally {
 void	 sms_count_delivered(void);
 void	 sms_count_failed(void);
 void	 sms_tally_get(struct sms_tally *out);
+struct buf;
+/* Appends the SMS lines of /metrics (Prometheus text) to b. */
+void	 sms_metrics(struct buf *b, const struct sms_config *c,
+	    struct store *st);
 
 struct sms;
 

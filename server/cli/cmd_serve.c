@@ -192,6 +192,7 @@ cmd_serve(int argc, char **argv)
 		goto out;
 	}
 	app.smscfg.surveys = app.surveys;
+	app.version = KB_VERSION;
 	if (sms_templates_check(&app.smscfg, app.surveys, err,
 	    sizeof(err)) == -1) {
 		log_warnx("%s; not starting", err);

@@ -132,6 +132,11 @@ http_metrics(struct app *app, struct http_request *r)
 	    "klankbord_store_pages_written_total counter\n"
 	    "klankbord_store_pages_written_total %llu\n",
 	    store_pages_written(app->store));
+	sms_metrics(&b, &app->smscfg, app->store);
+	buf_printf(&b, "# HELP klankbord_build_info The running version.\n"
+	    "# TYPE klankbord_build_info gauge\n"
+	    "klankbord_build_info{version=\"%s\"} 1\n",
+	    app->version ? app->version : "unknown");
 	if (buf_failed(&b)) {
 		buf_free(&b);
 		return http_reply_error(r, 500, "internal", NULL, "too large");

@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include <pthread.h>
 #include <sodium.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -252,6 +253,42 @@ void
 sms_count_failed(void)
 {
 	count(&counts.n.failed);
+}
+
+void
+sms_metrics(struct buf *b, const struct sms_config *c, struct store *st)
+{
+	static const struct {
+		const char	*name, *help;
+		size_t		 off;
+	} lines[] = {
+		{ "sent", "SMS messages the gateway accepted.",
+		    offsetof(struct sms_tally, sent) },
+		{ "delivered", "SMS messages reported delivered.",
+		    offsetof(struct sms_tally, delivered) },
+		{ "failed", "SMS messages that failed for good.",
+		    offsetof(struct sms_tally, failed) },
+		{ "retried", "SMS sends to be tried again (429, 5xx, network).",
+		    offsetof(struct sms_tally, retried) },
+	};
+	const char *p = sms_provider_name(c->provider);
+	struct sms_tally t;
+	long long queued;
+	size_t i;
+
+	sms_tally_get(&t);
+	for (i = 0; i < KB_NELEM(lines); i++)
+		buf_printf(b, "# HELP klankbord_sms_%s_total %s\n"
+		    "# TYPE klankbord_sms_%s_total counter\n"
+		    "klankbord_sms_%s_total{provider=\"%s\"} %llu\n",
+		    lines[i].name, lines[i].help, lines[i].name, lines[i].name,
+		    p, *(const unsigned long long *)(const void *)
+		    ((const char *)&t + lines[i].off));
+	queued = st != NULL ? store_invite_queued(st) : 0;
+	buf_printf(b, "# HELP klankbord_sms_queued Invitations waiting for "
+	    "their first SMS.\n# TYPE klankbord_sms_queued gauge\n"
+	    "klankbord_sms_queued{provider=\"%s\"} %lld\n", p,
+	    queued < 0 ? 0 : queued);
 }
 
 void
