@@ -1213,6 +1213,9 @@ survey_set_load(const char *dir, struct survey_set **out, struct buf *errors)
 		if (n < 6 || de->d_name[0] == '.' ||
 		    strcmp(de->d_name + n - 5, ".json") != 0)
 			continue;
+		/* The SMS texts, read and checked by the SMS module. */
+		if (strcmp(de->d_name, "sms-templates.json") == 0)
+			continue;
 		names = xrealloc(names, (nnames + 1) * sizeof(char *));
 		names[nnames++] = xstrdup(de->d_name);
 	}
