@@ -47,12 +47,12 @@ generic_report(const struct sms_cb *cb, struct sms_report *r)
 {
 	static const char *const bad[] = { "failed", "undelivered",
 	    "rejected", "expired", "delivery_failed", NULL };
-	const char *ref = sms_cb_field(cb, "reference");
-	const char *st = sms_cb_field(cb, "status");
+	const char *ref = sms_cb_field_nocase(cb, "reference");
+	const char *st = sms_cb_field_nocase(cb, "status");
 	size_t i;
 
 	if (ref == NULL)
-		ref = sms_cb_field(cb, "id");
+		ref = sms_cb_field_nocase(cb, "id");
 	if (ref == NULL || st == NULL)
 		return -1;
 	sms_copy(r->ref, sizeof(r->ref), ref);
@@ -68,11 +68,11 @@ static int
 generic_reply(const struct sms_cb *cb, struct sms_reply *r)
 {
 	static const char *const texts[] = { "body", "text", "message", NULL };
-	const char *from = sms_cb_field(cb, "from"), *text = NULL;
+	const char *from = sms_cb_field_nocase(cb, "from"), *text = NULL;
 	size_t i;
 
 	for (i = 0; text == NULL && texts[i] != NULL; i++)
-		text = sms_cb_field(cb, texts[i]);
+		text = sms_cb_field_nocase(cb, texts[i]);
 	if (from == NULL || text == NULL)
 		return -1;
 	sms_copy(r->from, sizeof(r->from), from);
