@@ -77,8 +77,8 @@ const struct config_opt cli_options[] = {
 	    CMD_SMS },
 	{ "sms-rate", 0, "20", "SMS per second at most", CMD_SMS },
 	{ "sms-concurrency", 0, "16", "SMS requests at once", CMD_SMS },
-	{ "sms-max-tries", 0, "8", "tries before an SMS counts as failed",
-	    CMD_SMS },
+	{ "sms-max-tries", 0, "8", "ignored: 429, 5xx and network errors are "
+	    "retried until the link expires", CMD_SMS },
 	{ "sms-timeout", 0, "15", "seconds one gateway request may take",
 	    CMD_SMS },
 	{ "sms-retry-base", 0, "30", "seconds before the first retry; each "
