@@ -277,6 +277,12 @@ int	 store_invite_by_token(struct store *st,
 	    const unsigned char *token_hash, struct store_invite_view *out)
 	    __attribute__((warn_unused_result));
 /*
+ * A link that may still be answered although its invitation ended by an
+ * opt-out (state "optedout"; no number): 1 found, 0 not, -1.
+ */
+int	 store_invite_open(struct store *st, const unsigned char *token_hash,
+	    struct store_invite_view *out) __attribute__((warn_unused_result));
+/*
  * The opt-out link of an invitation, pending or final, until the link
  * would have expired: 1 with sealed filled, 0 unknown, -1.  Says nothing
  * about whether it was answered.

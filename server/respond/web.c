@@ -382,6 +382,8 @@ web_invite_page(struct app *app, struct http_request *r)
 		    "hebt overgenomen. / This link is not right.");
 	invite_token_hash(token, th);
 	rc = store_invite_by_token(app->store, th, &v);
+	if (rc == 0)
+		rc = store_invite_open(app->store, th, &v);
 	if (rc == -1)
 		return message_page(r, 503, "Even niet beschikbaar / "
 		    "Unavailable", "Probeer het later nog eens. / Please try "

@@ -9,6 +9,8 @@
  * and ISO week for the 30-day rule (deleted after 30 days), the opt-out
  * link (the number's keyed hash sealed with the token, deleted when the
  * link would have expired, the same whether or not anyone answered), the
+ * survey link of a number that opted out but may still answer once (no
+ * number in it; gone when answered or expired), the
  * opt-outs' keyed hashes, and counters of invitations sent and answered
  * per survey, location and month.  secure_delete zeroes what is deleted;
  * the eraser's TRUNCATE checkpoints take it out of the WAL.
@@ -35,6 +37,7 @@
 /* The invitations' state beside the store handle. */
 struct store_inv {
 	sqlite3_stmt	*count_answer;	/* writer: bump answered */
+	sqlite3_stmt	*end_answered;	/* writer: the pending row goes */
 	sqlite3_stmt	*link_known;	/* writer: a final token's link */
 	pthread_t	 eraser;
 	int		 running;
@@ -56,6 +59,14 @@ const char migrate_invites_v1[] =
 	"CREATE TABLE invite_links ("
 	"  token_hash BLOB PRIMARY KEY, sealed BLOB NOT NULL,"
 	"  until INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE invite_open ("
+	"  token_hash BLOB PRIMARY KEY, survey TEXT NOT NULL,"
+	"  location TEXT NOT NULL, lang TEXT NOT NULL, month TEXT NOT NULL,"
+	"  until INTEGER NOT NULL) WITHOUT ROWID;"
+	"INSERT INTO invite_open (token_hash, survey, location, lang, month,"
+	"  until) SELECT token_hash, survey, location, lang,"
+	"  strftime('%Y-%m', created, 'unixepoch'), expires FROM invitations"
+	"  WHERE state IN ('queued', 'sent', 'delivered', 'optedout');"
 	"CREATE TABLE invite_counts ("
 	"  survey TEXT NOT NULL, location TEXT NOT NULL, month TEXT NOT NULL,"
 	"  sent INTEGER NOT NULL DEFAULT 0, answered INTEGER NOT NULL DEFAULT 0,"
@@ -72,11 +83,16 @@ const char migrate_invites_v1[] =
 
 static const char sql_sel_token[] =
 	"SELECT 1 FROM invite_links WHERE token_hash = ?";
-/* Answered: the row goes in the response's own transaction. */
+/*
+ * Answered: the link may be answered once until it expires, also after
+ * its number opted out; it goes, with any pending row, in the response's
+ * own transaction.
+ */
 static const char sql_use_token[] =
-	"DELETE FROM invitations WHERE token_hash = ?1 AND " PENDING
-	" AND expires > ?2"
-	" RETURNING survey, location, strftime('%Y-%m', created, 'unixepoch')";
+	"DELETE FROM invite_open WHERE token_hash = ?1 AND until > ?2"
+	" RETURNING survey, location, month";
+static const char sql_end_answered[] =
+	"DELETE FROM invitations WHERE token_hash = ?";
 static const char sql_count_answer[] =
 	"INSERT INTO invite_counts (survey, location, month, answered)"
 	" VALUES (?, ?, ?, 1)"
@@ -94,6 +110,17 @@ static const char sql_recent_add[] =
 	" ON CONFLICT DO UPDATE SET until = max(until, excluded.until)";
 static const char sql_link_add[] =
 	"INSERT INTO invite_links (token_hash, sealed, until) VALUES (?, ?, ?)";
+static const char sql_open_add[] =
+	"INSERT INTO invite_open (token_hash, survey, location, lang, month,"
+	" until) VALUES (?, ?, ?, ?, strftime('%Y-%m', ?, 'unixepoch'), ?)";
+static const char sql_open_get[] =
+	"SELECT survey, location, lang, until FROM invite_open"
+	" WHERE token_hash = ?";
+static const char sql_open_end[] =
+	"DELETE FROM invite_open WHERE token_hash ="
+	" (SELECT token_hash FROM invitations WHERE id = ?1 AND " PENDING ")";
+static const char sql_open_forget[] =
+	"DELETE FROM invite_open WHERE until <= ?1";
 static const char sql_link_get[] =
 	"SELECT sealed FROM invite_links WHERE token_hash = ? AND until > ?";
 static const char sql_invite_add[] =
@@ -189,7 +216,10 @@ invite_use_token(struct store *st, struct store_job *job)
 	if (rc != SQLITE_DONE)
 		return -1;
 	if (used) {
-		if (store_step_reset(inv->count_answer) == -1)
+		sqlite3_bind_blob(inv->end_answered, 1, job->r.token_hash,
+		    sizeof(job->r.token_hash), SQLITE_STATIC);
+		if (store_step_reset(inv->count_answer) == -1 ||
+		    store_step_reset(inv->end_answered) == -1)
 			return -1;
 		store_erase_request(st);
 		return 1;
@@ -278,6 +308,18 @@ store_invite_add(struct store *st, struct store_invite *in, long long now)
 		goto fail;
 	sqlite3_bind_blob(s, 1, in->recent[0], STORE_PHONE_HASH, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, now + RECENT_SECONDS);
+	if (adm_exec(st, s) != 1)
+		goto fail;
+	s = adm_begin(st, sql_open_add);
+	if (s == NULL)
+		goto fail;
+	sqlite3_bind_blob(s, 1, in->token_hash, sizeof(in->token_hash),
+	    SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, in->survey, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, in->location, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, in->lang, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 5, now);
+	sqlite3_bind_int64(s, 6, in->expires);
 	if (adm_exec(st, s) != 1)
 		goto fail;
 	s = adm_begin(st, sql_link_add);
@@ -386,10 +428,18 @@ store_invite_retry(struct store *st, long long id, int tries,
 int
 store_invite_final(struct store *st, long long id, const char *state)
 {
-	sqlite3_stmt *s = adm_begin(st, sql_invite_final);
+	sqlite3_stmt *s;
 	int rc;
 
 	(void)state;	/* every final state ends the same way */
+	/* A message that never arrived leaves no link to answer. */
+	s = adm_begin(st, sql_open_end);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	if (adm_exec(st, s) < 0)
+		return -1;
+	s = adm_begin(st, sql_invite_final);
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
@@ -418,7 +468,8 @@ store_invite_expire(struct store *st, long long now)
 	if (n > 0)
 		store_erase_request(st);
 	if (forget(st, sql_recent_forget, now) < 0 ||
-	    forget(st, sql_links_forget, now) < 0)
+	    forget(st, sql_links_forget, now) < 0 ||
+	    forget(st, sql_open_forget, now) < 0)
 		return -1;
 	return n;
 }
@@ -445,6 +496,29 @@ store_invite_by_token(struct store *st, const unsigned char *token_hash,
 	if (sqlite3_column_bytes(s, 6) == STORE_PHONE_HASH)
 		memcpy(out->phone_hash, sqlite3_column_blob(s, 6),
 		    STORE_PHONE_HASH);
+	adm_end(st, s);
+	return 1;
+}
+
+int
+store_invite_open(struct store *st, const unsigned char *token_hash,
+    struct store_invite_view *out)
+{
+	sqlite3_stmt *s = adm_begin(st, sql_open_get);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_blob(s, 1, token_hash, STORE_TOKEN_HASH, SQLITE_STATIC);
+	rc = adm_row(st, s);
+	if (rc != 1)
+		return rc;
+	memset(out, 0, sizeof(*out));
+	copy_col(s, 0, out->survey, sizeof(out->survey));
+	copy_col(s, 1, out->location, sizeof(out->location));
+	copy_col(s, 2, out->lang, sizeof(out->lang));
+	snprintf(out->state, sizeof(out->state), "optedout");
+	out->expires = sqlite3_column_int64(s, 3);
 	adm_end(st, s);
 	return 1;
 }
@@ -683,7 +757,9 @@ invite_prepare(struct store *st)
 	    sqlite3_prepare_v2(st->db, sql_sel_token, -1, &st->sel_token,
 	    NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(st->db, sql_count_answer, -1,
-	    &inv->count_answer, NULL) != SQLITE_OK)
+	    &inv->count_answer, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(st->db, sql_end_answered, -1,
+	    &inv->end_answered, NULL) != SQLITE_OK)
 		return -1;
 	/*
 	 * Whatever a crash interrupted is finished before anything is
@@ -723,6 +799,7 @@ invite_finalize(struct store *st)
 			(void)checkpoint(st);
 	}
 	sqlite3_finalize(inv->count_answer);
+	sqlite3_finalize(inv->end_answered);
 	pthread_mutex_destroy(&inv->mtx);
 	pthread_cond_destroy(&inv->cond);
 	free(inv);

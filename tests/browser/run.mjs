@@ -957,7 +957,7 @@ check('dashboard: admin login, verdict, trend and bar charts with and without JS
 
 /* ---------------- SMS invitations (issues 4 and 6) ---------------- */
 
-check('sms: API invitation, the gateway gets the link, answered once (409), opt-out button, headers, axe', async () => {
+check('sms: API invitation, the gateway gets the link, answered once (then closed: 410), opt-out button, headers, axe', async () => {
   const gw = await startGateway();
   const db = path.join(TMP, 'sms.db');
   let inst = null;
@@ -1003,15 +1003,16 @@ check('sms: API invitation, the gateway gets the link, answered once (409), opt-
     await waitFor(() => sql(`SELECT channel FROM ${ACKED}`, db).length === 1, 'the stored sms response');
     assert.deepEqual(sql(`SELECT channel FROM ${ACKED}`, db), [{ channel: 'sms' }]);
     assert.deepEqual(JSON.parse(sql(`SELECT answers FROM ${ACKED}`, db)[0].answers), expected);
-    await waitFor(() => sql('SELECT state FROM invitations', db)[0].state === 'answered', 'the invitation to be answered');
-    assert.deepEqual(sql('SELECT state, phone FROM invitations', db), [{ state: 'answered', phone: null }]);
+    /* answered: the invitation is final, its row (and number) gone */
+    await waitFor(() => sql('SELECT count(*) AS n FROM invitations', db)[0].n === 0, 'the invitation to be answered');
+    assert.deepEqual(sql('SELECT sent, answered FROM invite_counts', db), [{ sent: 1, answered: 1 }]);
     await waitFor(async () => (await queueLength(page)) === 0, 'an empty queue');
     noProblems(page);
-    /* the same link again: already answered */
+    /* the same link again: closed (the database no longer says why) */
     const again = await context.newPage();
     const res = await again.goto(inst.base + link);
-    assert.equal(res.status(), 409);
-    assert.match(await again.textContent('main h1'), /Al ingevuld/);
+    assert.equal(res.status(), 410);
+    assert.match(await again.textContent('main h1'), /Link gesloten/);
     assert.equal(res.headers()['cache-control'], 'no-store');
     assert.equal(res.headers()['referrer-policy'], 'no-referrer');
     assert.equal(await again.locator('#optout').count(), 0);
@@ -1029,10 +1030,8 @@ check('sms: API invitation, the gateway gets the link, answered once (409), opt-
     await p2.waitForSelector('main .optout >> text=U krijgt geen sms meer van ons.');
     assert.equal(await p2.locator('#optout').count(), 0, 'the button is gone');
     await shot(p2, 'sms-optout');
-    await waitFor(() => sql("SELECT state FROM invitations WHERE state <> 'answered'", db)[0].state === 'optedout',
-      'the invitation to be opted out');
-    assert.deepEqual(sql('SELECT state, phone FROM invitations ORDER BY state', db),
-      [{ state: 'answered', phone: null }, { state: 'optedout', phone: null }]);
+    await waitFor(() => sql('SELECT count(*) AS n FROM optouts', db)[0].n === 1, 'the number to be opted out');
+    assert.deepEqual(sql('SELECT count(*) AS n FROM invitations', db), [{ n: 0 }], 'opted out: final, the row is gone');
     noProblems(p2);
     /* and that number is not invited again, to any survey */
     r = await invite('06-00000001');

@@ -175,13 +175,17 @@ def test_opt_out_by_link_and_by_reply():
             assert s.post("/api/optout", {"token": "A" * 17})[0] == 404
             st, h, body = s.post("/api/optout", {"token": token})
             assert st == 204
-            # Opted out is final: the invitation is gone, the link closed.
+            # Opted out is final: the invitation and its number are gone.
             assert db_query(db, "SELECT count(*) FROM invitations") == [(0,)]
             st, body = _invite(s, key, survey="jongeren")
             assert st == 409 and "no more messages" in body["message"]
+            # No more messages, but the survey can still be answered, once.
             st, h, page = s.get("/i/" + token)
-            assert st == 410
+            cfg = json.loads(page.decode().split('id="kb-config">', 1)[1].split("</script>", 1)[0])
+            assert st == 200 and cfg["optout"] is False and cfg["token"] == token
+            assert s.post("/api/responses", response(channel="sms", token=token))[0] == 201
             assert s.post("/api/responses", response(channel="sms", token=token))[0] == 410
+            assert s.get("/i/" + token)[0] == 410
             # The opt-out link itself still answers the same.
             assert s.post("/api/optout", {"token": token})[0] == 204
             assert db_query(db, "SELECT count(*) FROM optouts")[0][0] == 1
@@ -295,6 +299,7 @@ def test_quiet_hours_reminder_and_expiry():
             assert s.get("/i/" + token)[0] == 200
             con = sqlite3.connect(db, timeout=10)
             con.execute("UPDATE invitations SET expires = 1")
+            con.execute("UPDATE invite_open SET until = 1")
             con.commit()
             con.close()
             assert s.get("/i/" + token)[0] == 410

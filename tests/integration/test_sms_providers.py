@@ -401,6 +401,7 @@ def test_every_final_path_erases_the_number_from_the_files():
             until(lambda: db_query(db, "SELECT count(*) FROM invitations WHERE state='sent'")[0][0] == 1)
             con = sqlite3.connect(db, timeout=10)
             con.execute("UPDATE invitations SET expires = 1")
+            con.execute("UPDATE invite_open SET until = 1")
             con.commit()
             con.close()
             until(lambda: db_query(db, "SELECT count(*) FROM invitations")[0][0] == 0)
