@@ -660,19 +660,19 @@ store_invite_delivered(struct store *st, long long id)
 static int
 checkpoint(struct store *st)
 {
-	char err[256];
 	int rc;
 
 	/*
 	 * secure_delete already overwrote the erased values in the pages;
 	 * this moves every page into the file and truncates the write-ahead
-	 * log, so no old copy lingers there either.
+	 * log, so no old copy lingers there either.  Busy (a reader still
+	 * needs the log) counts as not done: the eraser tries again.
 	 */
 	pthread_mutex_lock(&st->adm_mtx);
-	rc = store_exec(st->adm, "PRAGMA wal_checkpoint(TRUNCATE)", err,
-	    sizeof(err));
+	rc = sqlite3_wal_checkpoint_v2(st->adm, NULL,
+	    SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
 	pthread_mutex_unlock(&st->adm_mtx);
-	return rc;
+	return rc == SQLITE_OK ? 0 : -1;
 }
 
 int
@@ -767,11 +767,13 @@ invite_prepare(struct store *st)
 	 * numbers of invitations that became final, is emptied into the file
 	 * whose pages secure_delete has zeroed.
 	 */
-	if (store_invite_expire(st, (long long)time(NULL)) < 0 ||
-	    checkpoint(st) == -1) {
-		log_warnx("%s: could not complete the erasure of finished "
-		    "invitations", st->path);
+	if (store_invite_expire(st, (long long)time(NULL)) < 0)
 		return -1;
+	if (checkpoint(st) == -1) {
+		/* Another process holds the log: the eraser keeps trying. */
+		log_warnx("%s: the write-ahead log is in use; erasing finished "
+		    "invitations from it as soon as it is free", st->path);
+		inv->wanted = 1;
 	}
 	if (pthread_create(&inv->eraser, NULL, eraser_main, st) != 0)
 		return -1;
