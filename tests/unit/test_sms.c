@@ -642,6 +642,44 @@ test_tokens(void **state)
 	assert_false(invite_token_valid("aaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
 }
 
+static void
+test_links_and_markers(void **state)
+{
+	struct invite_keys k;
+	unsigned char ph[STORE_PHONE_HASH], out[STORE_PHONE_HASH];
+	unsigned char sealed[STORE_SEALED_MAX], sealed2[STORE_SEALED_MAX];
+	unsigned char a[STORE_RECENT_WEEKS][STORE_PHONE_HASH];
+	unsigned char b[STORE_RECENT_WEEKS][STORE_PHONE_HASH];
+	size_t n, n2;
+
+	(void)state;
+	memset(&k, 3, sizeof(k));
+	memset(ph, 9, sizeof(ph));
+	/* The opt-out link opens with its token only. */
+	n = invite_link_seal("Tok3nTok3nTok3n", ph, sealed);
+	assert_true(n > STORE_PHONE_HASH && n <= STORE_SEALED_MAX);
+	assert_int_equal(invite_link_open("Tok3nTok3nTok3n", sealed, n, out), 0);
+	assert_memory_equal(out, ph, sizeof(ph));
+	assert_int_equal(invite_link_open("Tok3nTok3nTok3m", sealed, n, out),
+	    -1);
+	assert_int_equal(invite_link_open("Tok3nTok3nTok3n", sealed, n - 1,
+	    out), -1);
+	/* Sealed twice, it looks different: no equal rows to compare. */
+	n2 = invite_link_seal("Tok3nTok3nTok3n", ph, sealed2);
+	assert_int_equal(n, n2);
+	assert_memory_not_equal(sealed, sealed2, n);
+	/* Markers: this week's equals next week's "a week before". */
+	invite_recent_hashes(&k, "+31612345678", "ouders", 1764547200, a);
+	invite_recent_hashes(&k, "+31612345678", "ouders",
+	    1764547200 + 7 * 24 * 3600, b);
+	assert_memory_equal(a[0], b[1], STORE_PHONE_HASH);
+	assert_memory_not_equal(a[0], b[0], STORE_PHONE_HASH);
+	invite_recent_hashes(&k, "+31612345678", "jongeren", 1764547200, b);
+	assert_memory_not_equal(a[0], b[0], STORE_PHONE_HASH);
+	invite_recent_hashes(&k, "+31600000001", "ouders", 1764547200, b);
+	assert_memory_not_equal(a[0], b[0], STORE_PHONE_HASH);
+}
+
 int
 main(void)
 {
@@ -658,6 +696,7 @@ main(void)
 		cmocka_unit_test(test_messagebird_signatures),
 		cmocka_unit_test(test_callbacks),
 		cmocka_unit_test(test_tokens),
+		cmocka_unit_test(test_links_and_markers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
