@@ -315,6 +315,8 @@ long long store_invite_queued(struct store *st);
  * checkpoint within a few seconds, batched (at most one per interval).
  */
 void	 store_erase_request(struct store *st);
+/* TRUNCATE checkpoints the eraser has run (for /metrics). */
+unsigned long long store_erasures(struct store *st);
 /*
  * Groups the calls between them on the team's connection into one
  * transaction (one sync to disk); other threads wait for store_batch_end.

@@ -284,6 +284,13 @@ sms_metrics(struct buf *b, const struct sms_config *c, struct store *st)
 		    lines[i].name, lines[i].help, lines[i].name, lines[i].name,
 		    p, *(const unsigned long long *)(const void *)
 		    ((const char *)&t + lines[i].off));
+	if (st != NULL)
+		buf_printf(b, "# HELP klankbord_invitation_erasures_total "
+		    "Checkpoints that took erased numbers out of the "
+		    "write-ahead log (batched).\n# TYPE "
+		    "klankbord_invitation_erasures_total counter\n"
+		    "klankbord_invitation_erasures_total %llu\n",
+		    store_erasures(st));
 	queued = st != NULL ? store_invite_queued(st) : 0;
 	buf_printf(b, "# HELP klankbord_sms_queued Invitations waiting for "
 	    "their first SMS.\n# TYPE klankbord_sms_queued gauge\n"

@@ -694,6 +694,19 @@ store_erase_request(struct store *st)
 	pthread_mutex_unlock(&inv->mtx);
 }
 
+unsigned long long
+store_erasures(struct store *st)
+{
+	unsigned long long n;
+
+	if (st->inv == NULL)
+		return 0;
+	pthread_mutex_lock(&st->inv->mtx);
+	n = st->inv->checkpoints;
+	pthread_mutex_unlock(&st->inv->mtx);
+	return n;
+}
+
 static void
 deadline_in(struct timespec *ts, long ms)
 {

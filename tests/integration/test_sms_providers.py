@@ -474,3 +474,36 @@ def test_optout_link_after_answer_rate_limited_logged_once():
     finally:
         gw.close()
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_a_burst_of_opt_outs_costs_a_few_checkpoints_not_one_each():
+    tmp = tempfile.mkdtemp(prefix="kb-it-")
+    gw = Gateway(dialect="generic")
+    try:
+        db, key = setup(tmp)
+        with server(tmp, db, gw, "generic") as s:
+            n = 12
+            for i in range(n):
+                assert invite(s, key, phone="06%08d" % (800 + i))[0] == 202
+            gw.wait(n)
+            until(lambda: db_query(db, "SELECT count(*) FROM invitations WHERE state='sent'")[0][0] == n)
+
+            def erasures():
+                text = s.get("/metrics")[2].decode()
+                return int(re.search(r"klankbord_invitation_erasures_total (\d+)", text).group(1))
+            time.sleep(2.5)     # let earlier requests settle into one count
+            before = erasures()
+            for i in range(n):
+                st = s.post("/sms/inbound?secret=" + urllib.parse.quote(SECRET),
+                            {"from": "06%08d" % (800 + i), "body": "stop"})[0]
+                assert st == 200
+            until(lambda: db_query(db, "SELECT count(*) FROM invitations")[0][0] == 0)
+            until(lambda: os.path.getsize(db + "-wal") == 0)
+            for i in range(n):
+                assert_number_gone(db, "%08d" % (800 + i))
+            # Batched: a handful at most, not one per opt-out.
+            assert erasures() - before <= 4, (before, erasures())
+            assert sum("opted out by reply" in l for l in s.log) == n
+    finally:
+        gw.close()
+        shutil.rmtree(tmp, ignore_errors=True)
