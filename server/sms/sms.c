@@ -330,7 +330,6 @@ struct sms {
 	size_t				 ninflight;
 	double				 tokens;	/* rate limit bucket */
 	struct timespec			 last_refill;
-	int				 erased;	/* since the last purge */
 };
 
 static size_t
@@ -423,7 +422,6 @@ start_one(const struct store_due *d, void *arg)
 	    sizeof(err)) == -1) {
 		log_warnx("sms: invitation %016llx: %s", d->id, err);
 		(void)store_invite_final(s->st, d->id, "failed");
-		s->erased++;
 		buf_free(&link);
 		return;
 	}
@@ -515,7 +513,6 @@ finish_one(struct sms *s, CURL *e, CURLcode res)
 			log_warnx("sms: could not record invitation "
 			    "%016llx as sent", t->id);
 		if (t->reminder || s->c.reminder_after <= 0)
-			s->erased++;
 		log_info("sms: invitation %016llx %s", t->id, t->reminder ?
 		    "reminder sent" : "sent");
 		count(&counts.n.sent);
@@ -526,7 +523,6 @@ finish_one(struct sms *s, CURL *e, CURLcode res)
 		    "(HTTP %ld); not retried", t->id, code);
 		(void)store_invite_final(s->st, t->id, "failed");
 		count(&counts.n.failed);
-		s->erased++;
 	} else {
 		/*
 		 * 429, 5xx, timeouts and network errors are never final: the
@@ -581,7 +577,6 @@ sender_main(void *arg)
 
 			if (n > 0) {
 				log_info("sms: %d invitations expired", n);
-				s->erased += n;
 			}
 			last_expire = now;
 		}

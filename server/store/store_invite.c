@@ -32,6 +32,7 @@
 
 #define ERASE_SETTLE_MS		500	/* let the request's commit land */
 #define ERASE_EVERY_MS		2000	/* at most one checkpoint per this */
+#define EXPIRE_EVERY_MS		60000	/* the sweep of expired links */
 #define RECENT_SECONDS		(30LL * 24 * 3600)
 
 /* The invitations' state beside the store handle. */
@@ -734,8 +735,16 @@ eraser_main(void *arg)
 
 	pthread_mutex_lock(&inv->mtx);
 	for (;;) {
-		while (!inv->wanted && !inv->stopping)
-			pthread_cond_wait(&inv->cond, &inv->mtx);
+		while (!inv->wanted && !inv->stopping) {
+			deadline_in(&ts, EXPIRE_EVERY_MS);
+			if (pthread_cond_timedwait(&inv->cond, &inv->mtx,
+			    &ts) != ETIMEDOUT)
+				continue;
+			/* Links expire also when no SMS sender runs. */
+			pthread_mutex_unlock(&inv->mtx);
+			(void)store_invite_expire(st, (long long)time(NULL));
+			pthread_mutex_lock(&inv->mtx);
+		}
 		if (inv->stopping)
 			break;
 		deadline_in(&ts, ERASE_SETTLE_MS);
