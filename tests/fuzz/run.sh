@@ -31,6 +31,10 @@ PKGS="libmicrohttpd sqlite3 jansson libsodium libqrencode libpng"
 if pkg-config --exists libcurl 2>/dev/null; then
 	PKGS="$PKGS libcurl"
 fi
+# The SMS callbacks' signatures use nettle.
+if pkg-config --exists nettle 2>/dev/null; then
+	PKGS="$PKGS nettle"
+fi
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined \
 -fno-omit-frame-pointer"
 DEFS="-Iinclude -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -std=c11"
