@@ -764,7 +764,7 @@ test_outbox_drain(void **state)
 	o = volunteer(pp, f->st, "+31600000002");
 	/* The third opted out of SMS (the SMS sender's own list). */
 	invite_phone_hash(&ik, "+31600000002", ph);
-	assert_int_equal(store_optout(f->st, ph), 0);	/* no invitations ended */
+	assert_int_equal(store_optout(f->st, ph), 1);	/* newly opted out */
 	assert_int_equal(store_panel_queue(f->st, a, "Praat mee op 12 mei?",
 	    0), 0);
 	assert_int_equal(store_panel_queue(f->st, b, "Praat mee op 12 mei?",
