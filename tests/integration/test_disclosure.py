@@ -347,9 +347,12 @@ def test_running_period_never_shown_before_and_after_identical():
                                              p <= j["published_through"] for p in j["periods"])
             st, _, page = s.get("/admin/", headers=h)
             assert b"stiefvader" not in page
-            # Asking for the running month is refused with the field.
-            import time
-            month = time.strftime("%Y-%m")
+            # Asking for the running month (its week's Thursday's month)
+            # is refused with the field.
+            import datetime
+            week = db_query(db, "SELECT week FROM responses LIMIT 1")[0][0]
+            thu = datetime.date.fromisocalendar(int(week[:4]), int(week[6:]), 4)
+            month = "%04d-%02d" % (thu.year, thu.month)
             st, _, body = s.get("/admin/api/stats?survey=ouders&from=%s&to=%s" % (month, month), headers=h)
             assert st == 422, body
             e = json.loads(body)

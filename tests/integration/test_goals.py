@@ -31,7 +31,9 @@ def latest_published_month(lag_days=1):
     """The server's rule (publish.c): a month is closed from the Monday
     after the ISO week of its last Thursday, published lag_days later.
     One day of margin either way of midnight."""
-    today = datetime.date.today() - datetime.timedelta(days=1)
+    from zoneinfo import ZoneInfo
+    # The server's calendar is the teams': Europe/Amsterdam.
+    today = datetime.datetime.now(ZoneInfo("Europe/Amsterdam")).date()
     month = "%04d-%02d" % (today.year, today.month)
     for _ in range(3):
         y, m = int(month[:4]), int(month[5:])
