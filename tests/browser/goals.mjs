@@ -59,8 +59,12 @@ execFileSync(BINARY, ['user', 'add', 'ann', '--role', 'admin', '--db', DB], { in
  * The four newest closed quarters, a week in the first month of each. */
 function monthAdd(y, m, n) { const t = y * 12 + (m - 1) + n; return [Math.floor(t / 12), t % 12 + 1]; }
 function latestPublished() {
-  const today = new Date(Date.now() - 86400000);
-  let [y, m] = [today.getFullYear(), today.getMonth() + 1];
+  /* Today in the server's time zone (Europe/Amsterdam unless KLANKBORD_TZ). */
+  const tz = process.env.KLANKBORD_TZ || 'Europe/Amsterdam';
+  const [ty, tm, td] = new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' })
+    .format(new Date()).split('-').map(Number);
+  const today = new Date(ty, tm - 1, td);
+  let [y, m] = [ty, tm];
   for (let i = 0; i < 3; i++) {
     const last = new Date(y, m, 0);
     last.setDate(last.getDate() - ((last.getDay() + 6) % 7 - 3 + 7) % 7);

@@ -5,6 +5,7 @@ shipped surveys' goals (the staff pulse's K of 10 included)."""
 import datetime
 import json
 import os
+import zoneinfo
 import shutil
 import sqlite3
 import tempfile
@@ -28,12 +29,11 @@ def _month_add(month, n):
 
 
 def latest_published_month(lag_days=1):
-    """The server's rule (publish.c): a month is closed from the Monday
-    after the ISO week of its last Thursday, published lag_days later.
-    One day of margin either way of midnight."""
-    from zoneinfo import ZoneInfo
-    # The server's calendar is the teams': Europe/Amsterdam.
-    today = datetime.datetime.now(ZoneInfo("Europe/Amsterdam")).date()
+    """The server's rule (publish.c), in the server's time zone: a month
+    is closed from the Monday after the ISO week of its last Thursday, and
+    published lag_days later."""
+    tz = zoneinfo.ZoneInfo(os.environ.get("KLANKBORD_TZ") or "Europe/Amsterdam")
+    today = datetime.datetime.now(tz).date()
     month = "%04d-%02d" % (today.year, today.month)
     for _ in range(3):
         y, m = int(month[:4]), int(month[5:])
