@@ -183,6 +183,15 @@ struct buf;
 void	 sms_metrics(struct buf *b, const struct sms_config *c,
 	    struct store *st);
 
+/*
+ * Sends text (one ready segment) to e164 with reference ref at once, on
+ * the caller's thread (never a request thread), bounded by the configured
+ * timeout: 0 when the gateway took it, 1 to try later (network, 429,
+ * 5xx), -1 when refused for good.
+ */
+int	 sms_send_text(const struct sms_config *c, const char *e164,
+	    const char *text, const char *ref);
+
 struct sms;
 
 /* Starts the sender thread.  0, or -1 with err filled. */

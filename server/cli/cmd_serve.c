@@ -158,6 +158,13 @@ serve_participants(struct config *c, struct app *app)
 	return rc;
 }
 
+/* The participation panel's sender: one SMS at once (sms_oneshot.c). */
+static int
+panel_send(void *arg, const char *to, const char *text, const char *ref)
+{
+	return sms_send_text(arg, to, text, ref);
+}
+
 int
 cmd_serve(int argc, char **argv)
 {
@@ -229,6 +236,10 @@ cmd_serve(int argc, char **argv)
 	}
 	if (serve_participants(c, &app) == -1)
 		goto out;
+	/* Messages to the panel go out through the same SMS provider. */
+	if (app.smscfg.provider != SMS_NONE)
+		participants_set_sender(app.participants, panel_send,
+		    &app.smscfg, &app.keys, &app.smscfg);
 	api_cache_build(&app);
 	app.logins = auth_throttle_new();
 	/* One thread: a login flood costs one core at most (authpool.h). */

@@ -369,3 +369,45 @@ def test_bad_consent_file_stops_the_server_and_a_missing_one_offers_none():
         assert run_tool("surveys", "check", surveys)[0] == 0
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_panel_sms_reaches_the_gateway_with_its_withdraw_link():
+    """The admin's message to the panel goes out through the real SMS path
+    (libcurl, the provider's dialect) to a fake gateway on loopback."""
+    from fakegw import Gateway, message_of
+    tmp = tempfile.mkdtemp(prefix="kb-it-")
+    gw = Gateway("generic")
+    try:
+        db, keys = _users(tmp)
+        with Server(tmp=tmp, db=db, args=[
+                "--rate-limit", "off", "--sms-provider", "generic", "--sms-url", gw.url,
+                "--sms-key", "gw-secret-key", "--sms-sender", "Klankbord",
+                "--sms-callback-secret", "cb-secret-for-tests", "--sms-quiet-hours", "off",
+                "--sms-timeout", "2"]) as s:
+            assert _signup(s, name="Sms", phone="0600000001")[0] == 201
+            st, _, _, ann = _login(s, "ann")
+            people = json.loads(s.get("/admin/api/participants", headers={"Cookie": ann})[2])["participants"]
+            form = {"csrf": _csrf(s, ann), "text": "Op 12 mei praten we over brieven. Komt dat uit?"}
+            for p in people:
+                form["p_" + p["id"]] = "1"
+            st, h, page = s.post("/admin/participants/message", urllib.parse.urlencode(form),
+                                 headers={"Cookie": ann, "Content-Type": "application/x-www-form-urlencoded"})
+            assert st == 200, page
+            reqs = gw.wait(1)
+            text = message_of(reqs[0])
+            assert form["text"] in text, text
+            m = re.search(r"/w/([0-9A-Za-z]{17})", text)
+            assert m, text
+            deadline = time.time() + 10
+            while time.time() < deadline and db_query(
+                    db, "SELECT count(*) FROM participant_outbox")[0][0] != 0:
+                time.sleep(0.1)
+            assert db_query(db, "SELECT count(*) FROM participant_outbox")[0][0] == 0
+            # The number never reaches the log.
+            assert not any("600000001" in l for l in s.log)
+            # Its link withdraws the volunteer.
+            assert s.get("/w/" + m.group(1))[0] == 200
+            assert _count(db) == 0
+    finally:
+        gw.close()
+        shutil.rmtree(tmp, ignore_errors=True)
