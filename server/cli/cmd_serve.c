@@ -2,6 +2,7 @@
  * cmd_serve.c — klankbord serve: options, start-up checks, serving until
  * a signal, and a clean stop.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <libgen.h>
 #include <signal.h>
@@ -67,17 +68,21 @@ parse_rate(const char *s, unsigned *out)
 static int
 serve_options(struct config *c, struct http_options *ho, struct app *app)
 {
+	struct in6_addr a6;
 	long long n;
 
 	memset(ho, 0, sizeof(*ho));
 	ho->bind = config_get(c, "bind");
-	if (num_parse(config_get(c, "port"), 0, 65535, &n) == -1) {
-		log_warnx("--port must be a number from 0 to 65535");
+	if (inet_pton(AF_INET, ho->bind, &a6) != 1 &&
+	    inet_pton(AF_INET6, ho->bind, &a6) != 1) {
+		opt_bad(c, "bind", "must be an IPv4 or IPv6 address");
 		return -1;
 	}
+	if (num_opt(c, "port", 0, 65535, &n) == -1)
+		return -1;
 	ho->port = (unsigned)n;
 	if (parse_rate(config_get(c, "rate-limit"), &ho->rate_per_min) == -1) {
-		log_warnx("--rate-limit must be N/min (e.g. 30/min) or off");
+		opt_bad(c, "rate-limit", "must be N/min (e.g. 30/min) or off");
 		return -1;
 	}
 	ho->trusted_proxy = config_get(c, "trusted-proxy");
@@ -104,27 +109,23 @@ serve_options(struct config *c, struct http_options *ho, struct app *app)
 
 		if (strlen(at) != 5 || sscanf(at, "%2u:%2u%c", &hh, &mm,
 		    &tail) != 2 || hh > 23 || mm > 59) {
-			log_warnx("--release-at must be a time HH:MM, e.g. "
+			opt_bad(c, "release-at", "must be a time HH:MM, e.g. "
 			    "03:00");
 			return -1;
 		}
 		app->release_minute = (int)(hh * 60 + mm);
 	}
-	if (num_parse(config_get(c, "anonymity-k"), 3, 1000, &n) == -1) {
-		log_warnx("--anonymity-k must be a number of at least 3");
+	if (num_opt(c, "anonymity-k", 3, 1000, &n) == -1)
 		return -1;
-	}
 	app->anonymity_k = (unsigned)n;
-	if (num_parse(config_get(c, "idle-seconds"), 10, 3600, &n) == -1) {
-		log_warnx("--idle-seconds must be from 10 to 3600");
+	if (num_opt(c, "idle-seconds", 10, 3600, &n) == -1)
 		return -1;
-	}
 	app->idle_seconds = (unsigned)n;
 	app->db_path = config_get(c, "db");
 	app->base_url = config_get(c, "base-url");
 	if (strncmp(app->base_url, "http://", 7) != 0 &&
 	    strncmp(app->base_url, "https://", 8) != 0) {
-		log_warnx("--base-url must start with http:// or https://");
+		opt_bad(c, "base-url", "must start with http:// or https://");
 		return -1;
 	}
 	return sms_options(c, app);

@@ -61,3 +61,42 @@ def test_log_time_is_iso_with_offset():
     lines = _log_lines(False)
     for l in lines:
         assert re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d ", l), l
+
+
+def _conf(text):
+    tmp = tempfile.mkdtemp(prefix="kb-ops-")
+    path = os.path.join(tmp, "klankbord.conf")
+    with open(path, "w") as f:
+        f.write(text)
+    return tmp, path
+
+
+def test_config_bad_values_name_file_and_line():
+    cases = [("port = 80x\n", "port must be a number from 0 to 65535"),
+             ("\nbind = localhost\n", "bind must be an IPv4 or IPv6 address"),
+             ("db = k.db\n# x\nrate_limit = 30/hour\n",
+              "rate_limit must be N/min"),
+             ("anonymity_k = 2\n", "anonymity_k must be a number from 3"),
+             ("idle_seconds = 5\n", "idle_seconds must be a number from 10"),
+             ("base_url = ftp://x\n", "base_url must start with http"),
+             ("sms_provider = pigeon\n", "sms_provider must be none"),
+             ("sms_quiet_hours = always\n", "sms_quiet_hours must be HH:MM"),
+             ("sms_rate = 0\n", "sms_rate must be a number from 1")]
+    for text, msg in cases:
+        tmp, path = _conf(text)
+        line = text.count("\n")
+        rc, out, err = run_tool("serve", "--config", path, "--db",
+                                os.path.join(tmp, "k.db"))
+        assert rc != 0, text
+        assert "%s:%d: %s" % (path, line, msg) in err, (text, err)
+
+
+def test_config_duplicate_and_unknown_keys():
+    tmp, path = _conf("port = 8080\nbind = 127.0.0.1\nport = 8081\n")
+    rc, out, err = run_tool("serve", "--config", path)
+    assert rc != 0
+    assert "%s:3: duplicate key 'port' (first set on line 1)" % path in err, err
+    tmp, path = _conf("# klankbord\nbase_ulr = http://x\n")
+    rc, out, err = run_tool("serve", "--config", path)
+    assert rc != 0
+    assert "%s:2: unknown key 'base_ulr' (did you mean 'base_url'?)" % path in err, err
