@@ -6,6 +6,7 @@
 CC      ?= cc
 PKGS    := libmicrohttpd sqlite3 jansson libsodium libqrencode libpng \
            libcurl zlib
+PKGS    += libsystemd
 CFLAGS  ?= -O2 -g
 WARN    := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wpointer-arith -Wcast-qual -Werror
@@ -25,6 +26,7 @@ DEB_BUILD := gcc make pkg-config libmicrohttpd-dev libsqlite3-dev \
              libunistring-dev
 # ReadStat (SPSS and Stata files) ships no pkg-config file.
 DEB_BUILD += libreadstat-dev
+DEB_BUILD += libsystemd-dev
 DEB_TEST  := libcmocka-dev python3 sqlite3 curl chromium nodejs npm \
              zbar-tools librsvg2-bin wrk openssl clang libclang-rt-14-dev
 DEB_TEST  += readstat r-cran-haven

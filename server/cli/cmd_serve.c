@@ -2,6 +2,7 @@
  * cmd_serve.c — klankbord serve: options, start-up checks, serving until
  * a signal, and a clean stop.
  */
+#define _GNU_SOURCE	/* pthread_rwlockattr_setkind_np */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <libgen.h>
@@ -13,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sodium.h>
+#include <systemd/sd-daemon.h>
 
 #include <termios.h>
 
@@ -34,6 +36,13 @@
 #include "cli.h"
 
 #define SHUTDOWN_WAIT_MS 10000
+/* How long a reload waits for requests that may use the old surveys. */
+#define RELOAD_WAIT_MS	60000
+
+/* What a SIGHUP may change without a restart. */
+static const char *const reloadable[] = {
+	"config", "surveys", "web-dir", "idle-seconds", "anonymity-k",
+};
 
 static int
 parse_rate(const char *s, unsigned *out)
@@ -130,6 +139,15 @@ serve_options(struct config *c, struct http_options *ho, struct app *app)
 	}
 	return sms_options(c, app);
 }
+/* What one reload builds before it swaps it in. */
+struct snapshot {
+	struct survey_set	*surveys;
+	struct http_blob	*survey_blobs;
+	struct http_blob	 list_blob;
+	struct web		*web;
+	unsigned		 anonymity_k;
+	unsigned		 idle_seconds;
+};
 
 /* The volunteers' sign-up: consent, key file, expiry. */
 static int
@@ -159,6 +177,147 @@ serve_participants(struct config *c, struct app *app)
 	return rc;
 }
 
+static void
+snapshot_free(struct snapshot *sn)
+{
+	struct app tmp;
+
+	memset(&tmp, 0, sizeof(tmp));
+	tmp.surveys = sn->surveys;
+	tmp.survey_blobs = sn->survey_blobs;
+	tmp.list_blob = sn->list_blob;
+	api_cache_free(&tmp);
+	survey_set_free(sn->surveys);
+	web_free(sn->web);
+	memset(sn, 0, sizeof(*sn));
+}
+
+/* Warns about every changed setting a reload cannot apply. */
+static void
+reload_unapplied(const struct config *old, const struct config *c)
+{
+	size_t i, j;
+
+	for (i = 0; i < cli_noptions; i++) {
+		const char *name = cli_options[i].name, *a, *b;
+		int skip = !(cli_options[i].commands & CMD_SERVE);
+
+		for (j = 0; j < KB_NELEM(reloadable); j++)
+			if (strcmp(reloadable[j], name) == 0)
+				skip = 1;
+		if (skip)
+			continue;
+		a = config_get(old, name);
+		b = config_get(c, name);
+		if ((a == NULL) != (b == NULL) || (a && strcmp(a, b) != 0))
+			log_warnx("reload: %s changed; restart klankbord to "
+			    "apply it", name);
+	}
+}
+
+/*
+ * SIGHUP: reads the config file, the surveys and locations and the
+ * respondent app's files again, and swaps them in between requests.  On
+ * any error the old ones stay and the errors are logged.  Returns 0 or -1.
+ */
+static int
+reload(struct app *app, struct http *h, const struct config *running,
+    int argc, char **argv)
+{
+	struct config *c = NULL;
+	struct snapshot sn, old;
+	struct app tmp;
+	char err[1024];
+	long long n;
+	int rc = -1;
+
+	memset(&sn, 0, sizeof(sn));
+	if (config_parse(cli_options, cli_noptions, CMD_SERVE, argc, argv, &c,
+	    err, sizeof(err)) == -1) {
+		log_warnx("reload: %s", err);
+		goto out;
+	}
+	if (num_opt(c, "anonymity-k", 3, 1000, &n) == -1)
+		goto out;
+	sn.anonymity_k = (unsigned)n;
+	if (num_opt(c, "idle-seconds", 10, 3600, &n) == -1)
+		goto out;
+	sn.idle_seconds = (unsigned)n;
+	if (load_surveys(config_get(c, "surveys"), &sn.surveys) == -1) {
+		log_warnx("reload: the surveys in %s have errors; keeping "
+		    "the ones loaded", config_get(c, "surveys"));
+		goto out;
+	}
+	if (register_surveys(app->store, sn.surveys) == -1)
+		goto out;
+	if (web_load(config_get(c, "web-dir"), &sn.web, err,
+	    sizeof(err)) == -1) {
+		log_warnx("reload: %s", err);
+		goto out;
+	}
+	memset(&tmp, 0, sizeof(tmp));
+	tmp.surveys = sn.surveys;
+	api_cache_build(&tmp);
+	sn.survey_blobs = tmp.survey_blobs;
+	sn.list_blob = tmp.list_blob;
+	reload_unapplied(running, c);
+
+	pthread_rwlock_wrlock(&app->reload_lock);
+	old.surveys = app->surveys;
+	old.survey_blobs = app->survey_blobs;
+	old.list_blob = app->list_blob;
+	old.web = app->web;
+	app->surveys = sn.surveys;
+	app->survey_blobs = sn.survey_blobs;
+	app->list_blob = sn.list_blob;
+	app->web = sn.web;
+	app->anonymity_k = sn.anonymity_k;
+	app->idle_seconds = sn.idle_seconds;
+	pthread_rwlock_unlock(&app->reload_lock);
+	memset(&sn, 0, sizeof(sn));
+
+	/* Replies still being sent may point into the old set. */
+	if (http_reload_wait(h, RELOAD_WAIT_MS) == 0)
+		snapshot_free(&old);
+	else
+		log_warnx("reload: requests still running after %d s; the "
+		    "old surveys stay in memory", RELOAD_WAIT_MS / 1000);
+	log_info("reloaded: %zu surveys, %zu locations",
+	    survey_set_count(app->surveys),
+	    survey_set_location_count(app->surveys));
+	rc = 0;
+out:
+	snapshot_free(&sn);
+	config_free(c);
+	return rc;
+}
+
+/*
+ * Waits for a signal, telling systemd's watchdog we are alive in between
+ * when it asks for that.  Returns the signal.
+ */
+static int
+wait_signal(const sigset_t *sigs, uint64_t watchdog_usec)
+{
+	struct timespec ts;
+	int sig;
+
+	for (;;) {
+		if (watchdog_usec == 0) {
+			if (sigwait(sigs, &sig) == 0)
+				return sig;
+			continue;
+		}
+		/* Twice per interval, as sd_watchdog_enabled(3) advises. */
+		ts.tv_sec = (time_t)(watchdog_usec / 2 / 1000000);
+		ts.tv_nsec = (long)(watchdog_usec / 2 % 1000000) * 1000;
+		sig = sigtimedwait(sigs, NULL, &ts);
+		if (sig > 0)
+			return sig;
+		sd_notify(0, "WATCHDOG=1");
+	}
+}
+
 int
 cmd_serve(int argc, char **argv)
 {
@@ -169,6 +328,8 @@ cmd_serve(int argc, char **argv)
 	struct publish *pub = NULL;
 	sigset_t sigs;
 	char err[1024];
+	uint64_t watchdog_usec = 0;
+	pthread_rwlockattr_t rwa;
 	int rc, sig, status = 1;
 
 	rc = cli_start(CMD_SERVE, "klankbord serve [options]",
@@ -177,6 +338,12 @@ cmd_serve(int argc, char **argv)
 		return rc;
 	memset(&app, 0, sizeof(app));
 	pthread_mutex_init(&app.yousaid_mtx, NULL);
+	/* Writer first: a reload must not wait behind a stream of requests. */
+	pthread_rwlockattr_init(&rwa);
+	pthread_rwlockattr_setkind_np(&rwa,
+	    PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&app.reload_lock, &rwa);
+	pthread_rwlockattr_destroy(&rwa);
 	if (serve_options(c, &ho, &app) == -1)
 		goto out;
 	/* Signals go to this thread only; every later thread inherits it. */
@@ -241,15 +408,23 @@ cmd_serve(int argc, char **argv)
 	log_info("listening on %s://%s%s%s:%u", ho.tls_cert ? "https" : "http",
 	    strchr(ho.bind, ':') ? "[" : "", ho.bind,
 	    strchr(ho.bind, ':') ? "]" : "", http_port(h));
+	if (sd_watchdog_enabled(0, &watchdog_usec) <= 0)
+		watchdog_usec = 0;
+	sd_notifyf(0, "READY=1\nSTATUS=serving %zu surveys on port %u",
+	    survey_set_count(app.surveys), http_port(h));
 	for (;;) {
-		if (sigwait(&sigs, &sig) != 0)
-			continue;
-		if (sig == SIGHUP) {
-			log_info("SIGHUP ignored: restart to load new surveys");
-			continue;
-		}
-		break;
+		sig = wait_signal(&sigs, watchdog_usec);
+		if (sig != SIGHUP)
+			break;
+		log_info("SIGHUP: reloading the configuration, surveys, "
+		    "locations and interface texts");
+		sd_notify(0, "RELOADING=1");
+		if (reload(&app, h, c, argc, argv) == -1)
+			log_warnx("reload failed; still serving what was "
+			    "loaded before");
+		sd_notify(0, "READY=1");
 	}
+	sd_notify(0, "STOPPING=1");
 	log_info("stopping (%s): finishing requests in flight",
 	    sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	status = 0;
@@ -265,6 +440,7 @@ out:
 	api_cache_free(&app);
 	dashboard_free(&app);
 	pthread_mutex_destroy(&app.yousaid_mtx);
+	pthread_rwlock_destroy(&app.reload_lock);
 	auth_throttle_free(app.logins);
 	authpool_free(app.hashes);
 	survey_set_free(app.surveys);

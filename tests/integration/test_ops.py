@@ -100,3 +100,132 @@ def test_config_duplicate_and_unknown_keys():
     rc, out, err = run_tool("serve", "--config", path)
     assert rc != 0
     assert "%s:2: unknown key 'base_ulr' (did you mean 'base_url'?)" % path in err, err
+
+
+def test_sighup_reload_under_load():
+    import http.client
+    import json
+    import shutil
+    import threading
+    import time
+    from kb import response
+
+    tmp = tempfile.mkdtemp(prefix="kb-ops-")
+    sdir = os.path.join(tmp, "surveys")
+    shutil.copytree(os.path.join(ROOT, "surveys"), sdir)
+    conf = os.path.join(tmp, "klankbord.conf")
+    with open(conf, "w") as f:
+        f.write("idle_seconds = 60\nrate_limit = off\n")
+    s = Server(tmp=tmp, surveys=sdir, args=["--config", conf])
+    with s:
+        stop = threading.Event()
+        results = []
+        lock = threading.Lock()
+
+        def worker(n):
+            c = http.client.HTTPConnection("127.0.0.1", s.port, timeout=30)
+            i = 0
+            while not stop.is_set():
+                i += 1
+                try:
+                    if i % 4 == 0:
+                        st, _, _ = s.post("/api/responses", response(), conn=c)
+                    elif i % 4 == 1:
+                        st, _, _ = s.get("/api/surveys/ouders", conn=c)
+                    elif i % 4 == 2:
+                        st, _, _ = s.get("/kiosk/overvecht?survey=jongeren", conn=c)
+                    else:
+                        st, _, _ = s.get("/api/surveys", conn=c)
+                except Exception as e:  # a dropped connection is a failure
+                    st = repr(e)
+                    c = http.client.HTTPConnection("127.0.0.1", s.port, timeout=30)
+                with lock:
+                    results.append(st)
+
+        threads = [threading.Thread(target=worker, args=(n,)) for n in range(4)]
+        for t in threads:
+            t.start()
+        time.sleep(0.3)
+        # A new survey, a changed reloadable key, then a broken file.
+        with open(os.path.join(sdir, "jongeren.json")) as f:
+            d = json.load(f)
+        d["id"] = "jongeren2"
+        with open(os.path.join(sdir, "jongeren2.json"), "w") as f:
+            json.dump(d, f, indent=1)
+        with open(conf, "w") as f:
+            f.write("idle_seconds = 45\nrate_limit = off\n")
+        for k in range(6):
+            s.proc.send_signal(signal.SIGHUP)
+            time.sleep(0.25)
+        with open(os.path.join(sdir, "kapot.json"), "w") as f:
+            f.write('{\n  "id": "kapot",\n  "version": 1,\n  "audience" "any"\n}\n')
+        for k in range(3):
+            s.proc.send_signal(signal.SIGHUP)
+            time.sleep(0.25)
+        stop.set()
+        for t in threads:
+            t.join(30)
+        bad = [r for r in results if not isinstance(r, int) or r >= 400]
+        assert len(results) > 100, len(results)
+        assert not bad, (bad[:10], "\n".join(s.log[-30:]))
+        # The good reloads took effect; the bad one kept them.
+        st, _, body = s.get("/api/surveys/jongeren2")
+        assert st == 200, st
+        st, _, body = s.get("/kiosk/overvecht?survey=jongeren")
+        assert b'"idle_seconds":45' in body.replace(b" ", b""), body[:400]
+        st, _, body = s.get("/api/surveys/kapot")
+        assert st == 404
+        log = "\n".join(s.log)
+        assert sum("reloaded: 4 surveys" in l for l in s.log) >= 1, log
+        assert re.search(re.escape(os.path.join(sdir, "kapot.json")) + r":4:\d+: ", log), log
+        assert "keeping the ones loaded" in log
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_reload_warns_about_settings_that_need_a_restart():
+    import time
+    tmp = tempfile.mkdtemp(prefix="kb-ops-")
+    conf = os.path.join(tmp, "klankbord.conf")
+    with open(conf, "w") as f:
+        f.write("rate_limit = off\n")
+    with Server(tmp=tmp, args=["--config", conf]) as s:
+        with open(conf, "w") as f:
+            f.write("rate_limit = 10/min\nanonymity_k = 7\n")
+        s.proc.send_signal(signal.SIGHUP)
+        for _ in range(100):
+            if any("reloaded:" in l for l in s.log):
+                break
+            time.sleep(0.05)
+        assert any("reload: rate-limit changed; restart" in l for l in s.log), s.log
+        assert not any("anonymity-k changed" in l for l in s.log), s.log
+
+
+def test_sd_notify_ready_watchdog_reload_stopping():
+    import socket
+    import time
+    tmp = tempfile.mkdtemp(prefix="kb-ops-")
+    path = os.path.join(tmp, "notify")
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(path)
+    sock.settimeout(10)
+    s = Server(tmp=tmp, env={"NOTIFY_SOCKET": path, "WATCHDOG_USEC": "200000"})
+    got = []
+
+    def until(word):
+        while not any(word in m for m in got):
+            got.append(sock.recv(4096).decode())
+
+    with s:
+        until("READY=1")
+        assert any("STATUS=serving 3 surveys on port %d" % s.port in m for m in got), got
+        until("WATCHDOG=1")
+        n = sum("WATCHDOG=1" in m for m in got)
+        while sum("WATCHDOG=1" in m for m in got) < n + 2:
+            got.append(sock.recv(4096).decode())
+        s.proc.send_signal(signal.SIGHUP)
+        until("RELOADING=1")
+        i = max(k for k, m in enumerate(got) if "RELOADING=1" in m)
+        while not any("READY=1" in m for m in got[i + 1:]):
+            got.append(sock.recv(4096).decode())
+    until("STOPPING=1")
+    sock.close()
