@@ -229,3 +229,292 @@ def test_sd_notify_ready_watchdog_reload_stopping():
             got.append(sock.recv(4096).decode())
     until("STOPPING=1")
     sock.close()
+
+
+# --- Installing, units, man pages, package, backup and restore ---
+
+import fnmatch
+import glob
+import shutil
+
+
+def _make(*args):
+    p = subprocess.run(["make", "--no-print-directory", "-s"] + list(args),
+                       cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert p.returncode == 0, p.stdout + p.stderr
+    return p.stdout
+
+
+def _documented_files(prefix, sysconfdir):
+    """The README's install table, as glob patterns."""
+    with open(os.path.join(ROOT, "README.md")) as f:
+        text = f.read()
+    part = text.split("### Installing", 1)[1].split("###", 1)[0]
+    pats = re.findall(r"^\| `([^`]+)` \|", part, re.M)
+    assert pats, "no install table in README.md"
+    out = []
+    for p in pats:
+        p = p.replace("PREFIX", prefix)
+        if p.startswith("/etc/"):
+            p = sysconfdir + p[4:]
+        out.append(p)
+    return out
+
+
+def _files(root):
+    return sorted(os.path.join(d, f) for d, _, fs in os.walk(root) for f in fs)
+
+
+def test_install_lays_out_the_documented_files_and_uninstall_removes_them():
+    dest = tempfile.mkdtemp(prefix="kb-inst-")
+    _make("install", "DESTDIR=" + dest)
+    files = _files(dest)
+    pats = _documented_files(dest + "/usr/local", dest + "/etc")
+    for f in files:
+        assert any(fnmatch.fnmatch(f, p) for p in pats), "undocumented: " + f
+    for p in pats:
+        if "/i18n/" in p and not os.path.isdir(os.path.join(ROOT, "surveys", "i18n")):
+            continue
+        assert any(fnmatch.fnmatch(f, p) for f in files), "not installed: " + p
+    # The installed program serves with the installed files and config.
+    conf = dest + "/etc/klankbord/klankbord.conf"
+    with open(conf) as f:
+        text = f.read()
+    assert "surveys = /usr/local/share/klankbord/surveys" in text
+    rc, out, err = run_tool("surveys", "check", dest + "/usr/local/share/klankbord/surveys")
+    assert rc == 0, err
+    # A changed configuration survives uninstall; everything else goes.
+    _make("uninstall", "DESTDIR=" + dest)
+    assert _files(dest) == [], _files(dest)
+    assert not os.path.exists(dest + "/usr/local/share/klankbord")
+    _make("install", "DESTDIR=" + dest)
+    with open(conf, "a") as f:
+        f.write("bind = 0.0.0.0\n")
+    _make("uninstall", "DESTDIR=" + dest)
+    assert _files(dest) == [conf]
+    shutil.rmtree(dest)
+
+
+def _installed_prefix():
+    """make install into a private prefix, so the units name real files."""
+    tmp = tempfile.mkdtemp(prefix="kb-pfx-")
+    _make("install", "PREFIX=" + tmp + "/usr", "SYSCONFDIR=" + tmp + "/etc")
+    return tmp
+
+
+def _systemd_analyze_works():
+    if shutil.which("systemd-analyze") is None:
+        return "systemd-analyze is not installed"
+    p = subprocess.run(["systemd-analyze", "--version"], capture_output=True)
+    if p.returncode != 0:
+        return "systemd-analyze cannot run here"
+    return None
+
+
+def test_systemd_units_verify_and_security():
+    why = _systemd_analyze_works()
+    if why:
+        print("    skipped: " + why)
+        return
+    tmp = _installed_prefix()
+    units = sorted(glob.glob(tmp + "/usr/lib/systemd/system/*"))
+    assert [os.path.basename(u) for u in units] == [
+        "klankbord-backup.service", "klankbord-backup.timer", "klankbord.service"]
+    env = dict(os.environ, MANPATH=tmp + "/usr/share/man")
+    p = subprocess.run(["systemd-analyze", "verify"] + units, env=env,
+                       capture_output=True, text=True)
+    assert p.returncode == 0 and p.stderr.strip() == "", p.stderr
+    for u in units:
+        if not u.endswith(".service"):
+            continue
+        p = subprocess.run(["systemd-analyze", "security", "--offline=yes",
+                            "--threshold=20", u], capture_output=True, text=True)
+        m = re.search(r"Overall exposure level for \S+: (\d+\.\d+)", p.stdout)
+        assert m and float(m.group(1)) <= 2.0, p.stdout[-2000:]
+    with open(tmp + "/usr/lib/systemd/system/klankbord.service") as f:
+        unit = f.read()
+    for want in ("Type=notify", "WatchdogSec=", "ExecReload=", "StateDirectory=klankbord",
+                 "ExecStart=%s/usr/bin/klankbord serve --config %s/etc/klankbord/klankbord.conf"
+                 % (tmp, tmp)):
+        assert want in unit, want
+    shutil.rmtree(tmp)
+
+
+def _help_flags(cmd):
+    rc, out, err = run_tool(*(cmd.split() + ["--help"]))
+    assert rc == 0, err
+    flags = {}
+    for l in out.splitlines():
+        m = re.match(r"  --(\S+)\s+(.*)$", l)
+        if m:
+            d = re.search(r"\(default: (.*)\)$", m.group(2))
+            flags[m.group(1)] = d.group(1) if d else None
+    return flags
+
+
+def _commands():
+    rc, out, err = run_tool("--help")
+    assert rc == 0
+    return sorted(set(re.findall(r"^  ([a-z]+)\b", out, re.M)))
+
+
+def _all_help_flags():
+    flags = {}
+    for c in _commands():
+        sub = {"surveys": "surveys check", "user": "user add", "apikey": "apikey add"}.get(c, c)
+        if c == "version":
+            continue
+        flags.update(_help_flags(sub))
+    return flags
+
+
+def _roff_text(s):
+    return s.replace("\\-", "-").replace("\\e", "\\").replace("\\fB", "") \
+            .replace("\\fR", "").replace("\\fI", "")
+
+
+def _man_entries(path, pattern):
+    """{name: paragraph text} of the .TP entries whose tag matches."""
+    with open(path) as f:
+        lines = f.read().split("\n")
+    out = {}
+    for i, l in enumerate(lines):
+        m = re.match(pattern, l)
+        if m and i > 0 and lines[i - 1] == ".TP":
+            body = []
+            for b in lines[i + 1:]:
+                if b.startswith(".TP") or b.startswith(".SH"):
+                    break
+                body.append(b)
+            out[m.group(1)] = _roff_text(" ".join(body))
+    return out
+
+
+def test_man_page_agrees_with_help():
+    flags = _all_help_flags()
+    man1 = os.path.join(ROOT, "man", "klankbord.1")
+    entries = _man_entries(man1, r"^\.B (?:\\-o, )?\\-\\-([a-z0-9\\-]+)")
+    entries = {k.replace("\\-", "-"): v for k, v in entries.items()}
+    assert set(entries) - {"verbose"} == set(flags), (
+        "in --help only: %s; in the man page only: %s"
+        % (sorted(set(flags) - set(entries)), sorted(set(entries) - set(flags) - {"verbose"})))
+    for name, default in flags.items():
+        if default is not None:
+            assert "Default: %s." % default in entries[name], (name, default, entries[name])
+    with open(man1) as f:
+        text = _roff_text(f.read())
+    for c in _commands():
+        assert re.search(r"^\.SS %s\b" % c, text, re.M), "command %s not in the man page" % c
+
+
+def test_conf_man_page_and_example_list_every_key():
+    flags = _all_help_flags()
+    keys = {k.replace("-", "_"): v for k, v in flags.items() if k not in ("config", "help")}
+    man5 = os.path.join(ROOT, "man", "klankbord.conf.5")
+    entries = _man_entries(man5, r"^\.B ([a-z0-9_]+)$")
+    assert set(entries) == set(keys), (sorted(set(keys) - set(entries)),
+                                       sorted(set(entries) - set(keys)))
+    for k, d in keys.items():
+        assert "Default: %s." % (d if d is not None else "none") in entries[k], (k, entries[k])
+    with open(os.path.join(ROOT, "dist", "klankbord.conf.in")) as f:
+        example = f.read()
+    for k, d in keys.items():
+        if d is None or k == "key_file":
+            assert re.search(r"^#%s =$" % k, example, re.M), k
+        else:
+            assert re.search(r"^#%s = %s$" % (k, re.escape(d)), example, re.M), (k, d)
+        # One line of explanation right above it.
+        assert re.search(r"^# .+\n#%s =" % k, example, re.M), k
+
+
+def test_example_config_starts_the_server():
+    # The installed file, with its paths pointed here, is a valid config.
+    tmp = tempfile.mkdtemp(prefix="kb-ops-")
+    with open(os.path.join(ROOT, "dist", "klankbord.conf.in")) as f:
+        text = f.read()
+    text = text.replace("/var/lib/klankbord", tmp).replace("@DATADIR@/surveys", ROOT + "/surveys") \
+               .replace("@DATADIR@/web", ROOT + "/kiosk")
+    conf = os.path.join(tmp, "klankbord.conf")
+    with open(conf, "w") as f:
+        f.write(text)
+    with Server(tmp=tmp, db=os.path.join(tmp, "klankbord.db"),
+                args=["--config", conf]) as s:
+        assert s.get("/healthz")[0] == 200
+    shutil.rmtree(tmp)
+
+
+def test_deb_package_and_lintian():
+    if shutil.which("dpkg-deb") is None:
+        print("    skipped: dpkg-deb is not installed")
+        return
+    out = _make("deb")
+    m = re.search(r"built (\S+\.deb)", out)
+    assert m, out
+    deb = os.path.join(ROOT, m.group(1))
+    p = subprocess.run(["dpkg-deb", "-c", deb], capture_output=True, text=True)
+    names = [l.split()[-1] for l in p.stdout.splitlines()]
+    for want in ("./usr/bin/klankbord", "./lib/systemd/system/klankbord.service",
+                 "./lib/systemd/system/klankbord-backup.timer",
+                 "./usr/share/man/man1/klankbord.1.gz", "./usr/share/man/man5/klankbord.conf.5.gz",
+                 "./etc/klankbord/klankbord.conf", "./usr/share/klankbord/surveys/ouders.json",
+                 "./usr/share/klankbord/web/app.js"):
+        assert want in names, want
+    p = subprocess.run(["dpkg-deb", "-e", deb, tempfile.mkdtemp() + "/c"], capture_output=True)
+    ctl = subprocess.run(["dpkg-deb", "-I", deb, "conffiles", "postinst"],
+                         capture_output=True, text=True).stdout
+    assert "/etc/klankbord/klankbord.conf" in ctl
+    assert "adduser --system" in ctl and "deb-systemd-helper enable klankbord.service" in ctl
+    assert "systemctl start" not in ctl and "invoke start" not in ctl
+    if shutil.which("lintian") is None:
+        raise AssertionError("lintian is not installed (make deps-test installs it)")
+    p = subprocess.run(["lintian", "--no-tag-display-limit", deb], capture_output=True, text=True)
+    errors = [l for l in p.stdout.splitlines() if l.startswith("E:")]
+    assert not errors, p.stdout
+
+
+def test_backup_script_keeps_the_newest_and_restore_serves_it():
+    import time
+    from kb import response, db_query
+    tmp = _installed_prefix()
+    state = os.path.join(tmp, "state")
+    os.makedirs(state)
+    conf = os.path.join(tmp, "klankbord.conf")
+    with open(conf, "w") as f:
+        f.write("db = %s/klankbord.db\nrate_limit = off\n" % state)
+    with Server(tmp=state, db=state + "/klankbord.db", args=["--config", conf]) as s:
+        ids = []
+        for i in range(3):
+            st, _, body = s.post("/api/responses", response())
+            assert st == 201, body
+        script = tmp + "/usr/lib/klankbord/klankbord-backup"
+        bdir = os.path.join(tmp, "backups")
+        for i in range(4):
+            p = subprocess.run([script, conf, bdir, "2"], capture_output=True, text=True,
+                               env=dict(os.environ, PATH=tmp + "/usr/bin:" + os.environ["PATH"]))
+            assert p.returncode == 0, p.stderr
+            time.sleep(1.05)
+        kept = sorted(os.listdir(bdir))
+        assert len(kept) == 4 and all(re.match(r"klankbord-\d{8}-\d{6}\.db(\.key)?$", k) for k in kept), kept
+        newest = os.path.join(bdir, kept[-2])
+        assert kept[-1] == kept[-2] + ".key"
+    # Restore into a fresh state directory, as README "Restoring a backup" says.
+    fresh = os.path.join(tmp, "fresh")
+    os.makedirs(fresh)
+    shutil.copy(newest, os.path.join(fresh, "klankbord.db"))
+    shutil.copy(newest + ".key", os.path.join(fresh, "klankbord.db.key"))
+    with open(os.path.join(state, "klankbord.db.key"), "rb") as a, \
+            open(os.path.join(fresh, "klankbord.db.key"), "rb") as b:
+        assert a.read() == b.read()
+    with open(conf, "w") as f:
+        f.write("db = %s/klankbord.db\n" % fresh)
+    with Server(tmp=fresh, db=fresh + "/klankbord.db", args=["--config", conf]) as s:
+        assert s.get("/healthz")[0] == 200
+        n = db_query(os.path.join(fresh, "klankbord.db"),
+                     "SELECT (SELECT count(*) FROM responses) + (SELECT count(*) FROM intake)"
+                     if db_query(os.path.join(fresh, "klankbord.db"),
+                                 "SELECT count(*) FROM sqlite_master WHERE name='intake'")[0][0]
+                     else "SELECT count(*) FROM responses")[0][0]
+        assert n == 3, n
+        st, _, body = s.post("/api/responses", response())
+        assert st == 201
+    shutil.rmtree(tmp)
