@@ -5,7 +5,10 @@
 #define _GNU_SOURCE	/* pthread_rwlockattr_setkind_np */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <ifaddrs.h>
 #include <libgen.h>
+#include <net/if.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -293,6 +296,55 @@ out:
 }
 
 /*
+ * Says which address kiosks and phones should use: base_url, and when
+ * listening on every address, this machine's addresses on the network.
+ */
+static void
+log_reachable(const char *bind, unsigned port, int tls,
+    const char *base_url)
+{
+	struct ifaddrs *ifs = NULL, *i;
+	char addr[INET6_ADDRSTRLEN];
+	int any = strcmp(bind, "0.0.0.0") == 0 || strcmp(bind, "::") == 0;
+	int loop_base = strstr(base_url, "://127.") != NULL ||
+	    strstr(base_url, "://localhost") != NULL ||
+	    strstr(base_url, "://[::1]") != NULL;
+
+	if (!loop_base)
+		log_info("kiosks and phones use %s (base_url)", base_url);
+	if (!any) {
+		if (strncmp(bind, "127.", 4) == 0 || strcmp(bind, "::1") == 0)
+			log_info("only this computer can connect (bind %s); "
+			    "bind = 0.0.0.0 lets kiosks on the network in",
+			    bind);
+		return;
+	}
+	if (getifaddrs(&ifs) == -1)
+		return;
+	for (i = ifs; i != NULL; i = i->ifa_next) {
+		if (i->ifa_addr == NULL || i->ifa_addr->sa_family != AF_INET ||
+		    (i->ifa_flags & IFF_LOOPBACK) || !(i->ifa_flags & IFF_UP))
+			continue;
+		if (inet_ntop(AF_INET, &((struct sockaddr_in *)(void *)
+		    i->ifa_addr)->sin_addr, addr, sizeof(addr)) == NULL)
+			continue;
+		if (!loop_base) {
+			log_info("also reachable at %s://%s:%u/ (%s)",
+			    tls ? "https" : "http", addr, port, i->ifa_name);
+			continue;
+		}
+		log_info("kiosks and phones on this network use "
+		    "%s://%s:%u/ (%s)", tls ? "https" : "http", addr, port,
+		    i->ifa_name);
+		log_warnx("base_url %s works on this computer only: set "
+		    "base_url = %s://%s:%u for the links in QR codes and SMS",
+		    base_url, tls ? "https" : "http", addr, port);
+		loop_base = 0;
+	}
+	freeifaddrs(ifs);
+}
+
+/*
  * Waits for a signal, telling systemd's watchdog we are alive in between
  * when it asks for that.  Returns the signal.
  */
@@ -408,6 +460,8 @@ cmd_serve(int argc, char **argv)
 	log_info("listening on %s://%s%s%s:%u", ho.tls_cert ? "https" : "http",
 	    strchr(ho.bind, ':') ? "[" : "", ho.bind,
 	    strchr(ho.bind, ':') ? "]" : "", http_port(h));
+	log_reachable(ho.bind, http_port(h), ho.tls_cert != NULL,
+	    app.base_url);
 	if (sd_watchdog_enabled(0, &watchdog_usec) <= 0)
 		watchdog_usec = 0;
 	sd_notifyf(0, "READY=1\nSTATUS=serving %zu surveys on port %u",

@@ -518,3 +518,60 @@ def test_backup_script_keeps_the_newest_and_restore_serves_it():
         st, _, body = s.post("/api/responses", response())
         assert st == 201
     shutil.rmtree(tmp)
+
+
+def _run_sh(bind):
+    """tests/run.sh (make run) on port 0; returns (stdout, stderr lines,
+    port) once it listens, after stopping it."""
+    import threading
+    tmp = tempfile.mkdtemp(prefix="kb-run-")
+    args = ["sh", "tests/run.sh", BIN, "0", os.path.join(tmp, "k.db")]
+    if bind:
+        args.append(bind)
+    p = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    err, port = [], None
+    for line in p.stderr:
+        err.append(line.rstrip("\n"))
+        m = re.search(r"listening on http://[^ ]*:(\d+)", line)
+        if m:
+            port = int(m.group(1))
+        if port and ("kiosks and phones" in line or "only this computer" in line):
+            break
+    return p, err, port, tmp
+
+
+def test_make_run_bind_names_the_network_address():
+    import http.client
+    import socket
+    p, err, port, tmp = _run_sh("0.0.0.0")
+    try:
+        out_lines = []
+        # The network address: the source address of a route off this host.
+        lan = subprocess.run(["sh", "-c", "ip -4 route get 192.0.2.1 2>/dev/null | "
+                              "sed -n 's/.* src \\([0-9.]*\\).*/\\1/p'"],
+                             capture_output=True, text=True).stdout.strip()
+        assert port, err
+        assert any("listening on http://0.0.0.0:%d" % port in l for l in err), err
+        if lan:
+            assert any("kiosks and phones use http://%s:0 (base_url)" % lan in l for l in err), err
+            c = http.client.HTTPConnection(lan, port, timeout=10)
+            c.request("GET", "/healthz")
+            assert c.getresponse().status == 200
+    finally:
+        p.send_signal(signal.SIGTERM)
+        out = p.stdout.read()
+        p.wait(30)
+    if lan:
+        assert "Kiosks and phones on this network use http://%s:0" % lan in out, out
+    shutil.rmtree(tmp)
+
+
+def test_make_run_default_is_this_computer_only():
+    p, err, port, tmp = _run_sh(None)
+    p.send_signal(signal.SIGTERM)
+    out = p.stdout.read()
+    p.wait(30)
+    assert "make run BIND=0.0.0.0" in out, out
+    assert any("listening on http://127.0.0.1:" in l for l in err), err
+    assert any("only this computer can connect" in l for l in err), err
+    shutil.rmtree(tmp)
