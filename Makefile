@@ -191,6 +191,7 @@ valgrind: $(BUILD)/klankbord
 
 browser: $(BUILD)/klankbord
 	@KLANKBORD_BIN=$(BUILD)/klankbord sh tests/browser/run.sh
+	@KLANKBORD_BIN=$(BUILD)/klankbord node tests/browser/restart.mjs
 
 # Speed and memory beside the ceilings measured in the same run (minutes).
 bench: deps-test
