@@ -224,8 +224,8 @@ reload_unapplied(const struct config *old, const struct config *c)
  * any error the old ones stay and the errors are logged.  Returns 0 or -1.
  */
 static int
-reload(struct app *app, struct http *h, const struct config *running,
-    int argc, char **argv)
+reload(struct app *app, struct http *h, struct publish *pub,
+    const struct config *running, int argc, char **argv)
 {
 	struct config *c = NULL;
 	struct snapshot sn, old;
@@ -277,6 +277,7 @@ reload(struct app *app, struct http *h, const struct config *running,
 	app->anonymity_k = sn.anonymity_k;
 	app->idle_seconds = sn.idle_seconds;
 	pthread_rwlock_unlock(&app->reload_lock);
+	publish_set_surveys(pub, app->surveys);
 	memset(&sn, 0, sizeof(sn));
 
 	/* Replies still being sent may point into the old set. */
@@ -473,7 +474,7 @@ cmd_serve(int argc, char **argv)
 		log_info("SIGHUP: reloading the configuration, surveys, "
 		    "locations and interface texts");
 		sd_notify(0, "RELOADING=1");
-		if (reload(&app, h, c, argc, argv) == -1)
+		if (reload(&app, h, pub, c, argc, argv) == -1)
 			log_warnx("reload failed; still serving what was "
 			    "loaded before");
 		sd_notify(0, "READY=1");

@@ -419,7 +419,8 @@ def test_conf_man_page_and_example_list_every_key():
     with open(os.path.join(ROOT, "dist", "klankbord.conf.in")) as f:
         example = f.read()
     for k, d in keys.items():
-        if d is None or k == "key_file":
+        # A default told in words ("the number of cores") is in the comment.
+        if d is None or d.startswith("the "):
             assert re.search(r"^#%s =$" % k, example, re.M), k
         else:
             assert re.search(r"^#%s = %s$" % (k, re.escape(d)), example, re.M), (k, d)
