@@ -315,9 +315,8 @@ log_reachable(const char *bind, unsigned port, int tls,
 		log_info("kiosks and phones use %s (base_url)", base_url);
 	if (!any) {
 		if (strncmp(bind, "127.", 4) == 0 || strcmp(bind, "::1") == 0)
-			log_info("only this computer can connect (bind %s); "
-			    "bind = 0.0.0.0 lets kiosks on the network in",
-			    bind);
+			log_info("only this computer can connect; "
+			    "bind = 0.0.0.0 lets kiosks on the network in");
 		return;
 	}
 	if (getifaddrs(&ifs) == -1)
