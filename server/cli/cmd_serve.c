@@ -142,6 +142,32 @@ serve_options(struct config *c, struct http_options *ho, struct app *app)
 	}
 	return sms_options(c, app);
 }
+/*
+ * Loads the survey folder, logging each error ("file:line:column: what")
+ * as a warning, so the journal records them as such.  0 or -1.
+ */
+static int
+serve_load_surveys(const char *dir, struct survey_set **out)
+{
+	struct buf errors;
+	const char *p, *nl;
+	int rc;
+
+	buf_init(&errors, 1024 * 1024);
+	rc = survey_set_load(dir, out, &errors);
+	for (p = buf_cstr(&errors); rc == -1 && *p != '\0'; p = nl + 1) {
+		nl = strchr(p, '\n');
+		if (nl == NULL) {
+			log_warnx("%s", p);
+			break;
+		}
+		if (nl > p)
+			log_warnx("%.*s", (int)(nl - p), p);
+	}
+	buf_free(&errors);
+	return rc;
+}
+
 /* What one reload builds before it swaps it in. */
 struct snapshot {
 	struct survey_set	*surveys;
@@ -246,7 +272,7 @@ reload(struct app *app, struct http *h, struct publish *pub,
 	if (num_opt(c, "idle-seconds", 10, 3600, &n) == -1)
 		goto out;
 	sn.idle_seconds = (unsigned)n;
-	if (load_surveys(config_get(c, "surveys"), &sn.surveys) == -1) {
+	if (serve_load_surveys(config_get(c, "surveys"), &sn.surveys) == -1) {
 		log_warnx("reload: the surveys in %s have errors; keeping "
 		    "the ones loaded", config_get(c, "surveys"));
 		goto out;
@@ -406,7 +432,7 @@ cmd_serve(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (load_surveys(config_get(c, "surveys"), &app.surveys) == -1) {
+	if (serve_load_surveys(config_get(c, "surveys"), &app.surveys) == -1) {
 		log_warnx("the surveys in %s have errors; not starting",
 		    config_get(c, "surveys"));
 		goto out;
