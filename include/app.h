@@ -41,6 +41,13 @@ struct app {
 	struct http_blob	*survey_blobs;	/* as survey_set_at(i) */
 	struct http_blob	 list_blob;
 
+	/*
+	 * SIGHUP swaps surveys, survey_blobs, list_blob, web, anonymity_k and
+	 * idle_seconds under the write lock; the dispatcher holds the read
+	 * lock while a handler runs (http.c).
+	 */
+	pthread_rwlock_t	 reload_lock;
+
 	/* "You said, we did" texts, read once and again after each save. */
 	pthread_mutex_t		 yousaid_mtx;
 	json_t			*yousaid;	/* [[survey, loc, texts]...] */

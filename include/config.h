@@ -27,13 +27,21 @@ struct config;
  * from the file named by --config or KLANKBORD_CONFIG, the environment and
  * argv (the words after the subcommand).  Words that are not options are
  * kept as positional arguments.  Returns 0, or -1 with err filled (a file
- * error reads "path:line: message").  The caller frees *out.
+ * error reads "path:line: message"; a key twice in the file is an error, an
+ * unknown key names the nearest known one).  The caller frees *out.
  */
 int	 config_parse(const struct config_opt *opts, size_t nopts,
 	    unsigned command, int argc, char **argv, struct config **out,
 	    char *err, size_t errlen) __attribute__((warn_unused_result));
 /* The resolved value, or NULL when unset and without default. */
 const char *config_get(const struct config *c, const char *name);
+/*
+ * Where the value of option name came from, for a message about a bad
+ * value: "path:line: key" from the file, "KLANKBORD_KEY" from the
+ * environment, "--key" from a flag or the default.  Always fills out.
+ */
+void	 config_origin(const struct config *c, const char *name, char *out,
+	    size_t outlen);
 int	 config_help_wanted(const struct config *c);
 int	 config_verbosity(const struct config *c);
 int	 config_argc(const struct config *c);

@@ -41,6 +41,15 @@ unsigned http_port(const struct http *h);
  */
 void	 http_stop(struct http *h, unsigned wait_ms);
 
+/*
+ * For a reload: starts a new epoch and waits (at most wait_ms) until every
+ * request that began before it has completed, its reply sent.  Then what
+ * those requests could point at may be freed.  Returns 0, or -1 when some
+ * are still running (keep the old data then).  One caller at a time.
+ */
+int	 http_reload_wait(struct http *h, unsigned wait_ms)
+	    __attribute__((warn_unused_result));
+
 const char *http_request_method(const struct http_request *r);
 const char *http_request_path(const struct http_request *r);
 /* The query parameter, or NULL. */

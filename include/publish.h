@@ -39,5 +39,10 @@ int	 publish_start(struct store *st, const struct survey_set *set,
 	    struct publish **out, char *err, size_t errlen)
 	    __attribute__((warn_unused_result));
 void	 publish_stop(struct publish *p);
+/*
+ * A reload's new survey set (ops): waits for a release in progress, then
+ * later releases use set; the old one may be freed once this returns.
+ */
+void	 publish_set_surveys(struct publish *p, const struct survey_set *set);
 
 #endif

@@ -6,14 +6,19 @@
 #   KLANKBORD_KIOSK_URL=URL klankbord-kiosk.sh
 #
 # URL is the kiosk page, e.g. http://klankbord.local:8080/kiosk/overvecht?survey=jongeren
-# Every start gets a fresh, empty browser profile (and incognito mode), so
-# nothing a respondent did survives a restart of the browser.
+# The browser profile is kept in KLANKBORD_KIOSK_PROFILE (default
+# ~/.local/state/klankbord-kiosk/profile) only for the kiosk page's local
+# storage: finished answers waiting for the network survive a restart of
+# Chromium or a power cut.  Before every start everything else in it goes
+# (cookies, history, form data, cache, sessions), so nothing else a
+# respondent did survives a restart.
 # KLANKBORD_CHROMIUM may name another Chromium binary (default /usr/bin/chromium).
 
 set -u
 
 URL=${1:-${KLANKBORD_KIOSK_URL:-}}
 CHROMIUM=${KLANKBORD_CHROMIUM:-/usr/bin/chromium}
+PROFILE=${KLANKBORD_KIOSK_PROFILE:-${XDG_STATE_HOME:-$HOME/.local/state}/klankbord-kiosk/profile}
 
 log() { printf '%s klankbord-kiosk: %s\n' "$(date '+%Y-%m-%dT%H:%M:%S')" "$*" >&2; }
 
@@ -37,7 +42,6 @@ fi
 # scheme://host:port of the URL, for the health check
 BASE=$(printf '%s\n' "$URL" | sed 's|^\(https*://[^/?#]*\).*|\1|')
 
-PROFILE=
 CHILD=
 
 cleanup() {
@@ -45,9 +49,15 @@ cleanup() {
 		kill "$CHILD" 2>/dev/null
 		wait "$CHILD" 2>/dev/null
 	fi
-	if [ -n "$PROFILE" ]; then
-		rm -rf "$PROFILE"
-	fi
+}
+
+# Keeps only the pages' local storage (the kiosk's queue) of the profile.
+prune_profile() {
+	mkdir -p "$PROFILE/Default" || return 1
+	chmod 700 "$PROFILE"
+	find "$PROFILE" -mindepth 1 -maxdepth 1 ! -name Default -exec rm -rf {} +
+	find "$PROFILE/Default" -mindepth 1 -maxdepth 1 ! -name 'Local Storage' \
+		-exec rm -rf {} +
 }
 trap 'cleanup; exit 0' TERM INT HUP
 
@@ -75,15 +85,15 @@ fi
 
 while :; do
 	wait_for_server
-	PROFILE=$(mktemp -d "${TMPDIR:-/tmp}/klankbord-kiosk.XXXXXX") || exit 1
+	prune_profile || exit 1
 	log "starting Chromium on $URL"
 	"$CHROMIUM" \
 		--kiosk \
-		--incognito \
 		--user-data-dir="$PROFILE" \
+		--disable-sync \
+		--disable-features=AutofillServerCommunication,Translate,TranslateUI \
 		--noerrdialogs \
 		--disable-translate \
-		--disable-features=Translate,TranslateUI \
 		--disable-pinch \
 		--overscroll-history-navigation=0 \
 		--disable-session-crashed-bubble \
@@ -99,8 +109,6 @@ while :; do
 	wait "$CHILD"
 	rc=$?
 	CHILD=
-	rm -rf "$PROFILE"
-	PROFILE=
 	log "Chromium exited (status $rc); starting it again in 3 seconds"
 	sleep 3
 done

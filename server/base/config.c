@@ -17,6 +17,8 @@ struct config {
 	const struct config_opt	*opts;
 	size_t			 nopts;
 	char			**values;	/* nopts entries, owned */
+	char			**origins;	/* "path:line", "KLANKBORD_X" or
+						   "--x": where each came from */
 	char			*positional[CONFIG_MAX_POSITIONAL];
 	int			 npositional;
 	int			 help;
@@ -37,10 +39,63 @@ config_find(const struct config *c, const char *name, size_t len)
 }
 
 static void
-config_set(struct config *c, size_t i, const char *v)
+config_set(struct config *c, size_t i, const char *v, const char *origin)
 {
 	free(c->values[i]);
 	c->values[i] = xstrdup(v);
+	free(c->origins[i]);
+	c->origins[i] = origin ? xstrdup(origin) : NULL;
+}
+
+/* Edit distance of a and b (both short), for "did you mean". */
+static size_t
+distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j, *row, best;
+
+	if (la > 64 || lb > 64)
+		return (size_t)-1;
+	row = xcalloc(lb + 1, sizeof(*row));
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		size_t diag = row[0];
+
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			size_t up = row[j], d;
+
+			d = diag + (a[i - 1] != b[j - 1]);
+			if (up + 1 < d)
+				d = up + 1;
+			if (row[j - 1] + 1 < d)
+				d = row[j - 1] + 1;
+			row[j] = d;
+			diag = up;
+		}
+	}
+	best = row[lb];
+	free(row);
+	return best;
+}
+
+/* The known option name nearest to name (flag spelling), or NULL. */
+static const char *
+config_nearest(const struct config *c, const char *name)
+{
+	const char *best = NULL;
+	size_t i, d, bestd = (size_t)-1;
+
+	for (i = 0; i < c->nopts; i++) {
+		if (strcmp(c->opts[i].name, "config") == 0)
+			continue;
+		d = distance(name, c->opts[i].name);
+		if (d < bestd) {
+			bestd = d;
+			best = c->opts[i].name;
+		}
+	}
+	return best;
 }
 
 /* "base_url" in a file names the flag "base-url". */
@@ -79,15 +134,16 @@ static int
 config_file(struct config *c, const char *path, unsigned command,
     char *err, size_t errlen)
 {
-	char flag[CONFIG_LINE_MAX], *line = NULL;
+	char flag[CONFIG_LINE_MAX], where[CONFIG_LINE_MAX], *line = NULL;
 	size_t cap = 0;
 	ssize_t got;
 	FILE *fp;
-	int lineno = 0, rc = -1;
+	int lineno = 0, rc = -1, *seen;
 
 	fp = config_open(path, err, errlen);
 	if (fp == NULL)
 		return -1;
+	seen = xcalloc(c->nopts, sizeof(*seen));
 	while ((got = getline(&line, &cap, fp)) != -1) {
 		char *key, *val, *eq;
 		long i;
@@ -126,13 +182,32 @@ config_file(struct config *c, const char *path, unsigned command,
 		key_to_flag(flag);
 		i = config_find(c, flag, strlen(flag));
 		if (i < 0 || strcmp(flag, "config") == 0) {
-			snprintf(err, errlen, "%s:%d: unknown key '%s'", path,
-			    lineno, key);
+			const char *near = config_nearest(c, flag);
+			size_t k;
+
+			if (near == NULL || strcmp(flag, "config") == 0) {
+				snprintf(err, errlen, "%s:%d: unknown key "
+				    "'%s'", path, lineno, key);
+				goto out;
+			}
+			snprintf(where, sizeof(where), "%s", near);
+			for (k = 0; where[k] != '\0'; k++)
+				if (where[k] == '-')
+					where[k] = '_';
+			snprintf(err, errlen, "%s:%d: unknown key '%s' (did you "
+			    "mean '%s'?)", path, lineno, key, where);
 			goto out;
 		}
+		if (seen[i] != 0) {
+			snprintf(err, errlen, "%s:%d: duplicate key '%s' (first "
+			    "set on line %d)", path, lineno, key, seen[i]);
+			goto out;
+		}
+		seen[i] = lineno;
+		snprintf(where, sizeof(where), "%s:%d: %s", path, lineno, key);
 		/* Keys of other subcommands may share the file. */
 		if (c->opts[i].commands & command)
-			config_set(c, (size_t)i, val);
+			config_set(c, (size_t)i, val, where);
 	}
 	if (ferror(fp)) {
 		snprintf(err, errlen, "%s: read error", path);
@@ -140,6 +215,7 @@ config_file(struct config *c, const char *path, unsigned command,
 	}
 	rc = 0;
 out:
+	free(seen);
 	free(line);
 	fclose(fp);
 	return rc;
@@ -163,7 +239,7 @@ config_env(struct config *c, unsigned command)
 		name[j] = '\0';
 		v = getenv(name);
 		if (v != NULL)
-			config_set(c, i, v);
+			config_set(c, i, v, name);
 	}
 }
 
@@ -188,6 +264,7 @@ static int
 config_flags(struct config *c, unsigned command, int argc, char **argv,
     char *err, size_t errlen)
 {
+	char flagname[128];
 	int i, only_positional = 0;
 
 	for (i = 0; i < argc; i++) {
@@ -245,7 +322,8 @@ config_flags(struct config *c, unsigned command, int argc, char **argv,
 			}
 			val = argv[++i];
 		}
-		config_set(c, (size_t)k, val);
+		snprintf(flagname, sizeof(flagname), "--%s", c->opts[k].name);
+		config_set(c, (size_t)k, val, flagname);
 	}
 	return 0;
 }
@@ -262,6 +340,7 @@ config_parse(const struct config_opt *opts, size_t nopts, unsigned command,
 	c->opts = opts;
 	c->nopts = nopts;
 	c->values = xcalloc(nopts, sizeof(char *));
+	c->origins = xcalloc(nopts, sizeof(char *));
 	for (i = 0; i < nopts; i++)
 		if (opts[i].def != NULL && (opts[i].commands & command))
 			c->values[i] = xstrdup(opts[i].def);
@@ -286,6 +365,18 @@ config_get(const struct config *c, const char *name)
 	if (i < 0)
 		return NULL;
 	return c->values[i];
+}
+
+void
+config_origin(const struct config *c, const char *name, char *out,
+    size_t outlen)
+{
+	long i = config_find(c, name, strlen(name));
+
+	if (i >= 0 && c->origins[i] != NULL)
+		snprintf(out, outlen, "%s", c->origins[i]);
+	else
+		snprintf(out, outlen, "--%s", name);
 }
 
 int
@@ -340,8 +431,12 @@ config_free(struct config *c)
 
 	if (c == NULL)
 		return;
-	for (i = 0; i < c->nopts; i++)
+	for (i = 0; i < c->nopts; i++) {
 		free(c->values[i]);
+		if (c->origins != NULL)
+			free(c->origins[i]);
+	}
 	free(c->values);
+	free(c->origins);
 	free(c);
 }

@@ -63,6 +63,12 @@ struct app;
 int	check_rollups(struct store *st, struct survey_set *set);
 /* Stores each survey version, refusing changed questions; prints why. */
 int	register_surveys(struct store *st, struct survey_set *set);
+/*
+ * Logs that option name has a bad value, naming where it came from: the
+ * config file and line, the environment variable or the flag.
+ */
+void	opt_bad(const struct config *c, const char *name, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
 /* Reads --name as a number in [min, max]; -1 with a message. */
 int	num_opt(struct config *c, const char *name, long long min,
 	    long long max, long long *out);

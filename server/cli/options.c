@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <libgen.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -291,13 +292,26 @@ register_surveys(struct store *st, struct survey_set *set)
 }
 
 
+void
+opt_bad(const struct config *c, const char *name, const char *fmt, ...)
+{
+	char where[1024], what[512];
+	va_list ap;
+
+	config_origin(c, name, where, sizeof(where));
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	log_warnx("%s %s", where, what);
+}
+
 int
 num_opt(struct config *c, const char *name, long long min, long long max,
     long long *out)
 {
 	if (num_parse(config_get(c, name), min, max, out) == 0)
 		return 0;
-	log_warnx("--%s must be a number from %lld to %lld", name, min, max);
+	opt_bad(c, name, "must be a number from %lld to %lld", min, max);
 	return -1;
 }
 
@@ -429,8 +443,8 @@ sms_options(struct config *c, struct app *app)
 	memset(sc, 0, sizeof(*sc));
 	p = sms_provider_parse(config_get(c, "sms-provider"));
 	if (p < 0) {
-		log_warnx("--sms-provider is none, generic, twilio, cm or "
-		    "messagebird");
+		opt_bad(c, "sms-provider", "must be none, generic, twilio, cm "
+		    "or messagebird");
 		return -1;
 	}
 	sc->provider = (enum sms_provider)p;
@@ -448,12 +462,13 @@ sms_options(struct config *c, struct app *app)
 	if (sc->provider != SMS_NONE && (sc->url == NULL ||
 	    (strncmp(sc->url, "http://", 7) != 0 &&
 	    strncmp(sc->url, "https://", 8) != 0))) {
-		log_warnx("--sms-url must be the gateway's http(s) address");
+		opt_bad(c, "sms-url", "must be the gateway's http(s) "
+		    "address");
 		return -1;
 	}
 	if (sms_quiet_parse(config_get(c, "sms-quiet-hours"), &sc->quiet_from,
 	    &sc->quiet_to) == -1) {
-		log_warnx("--sms-quiet-hours is HH:MM-HH:MM or off");
+		opt_bad(c, "sms-quiet-hours", "must be HH:MM-HH:MM or off");
 		return -1;
 	}
 	if (num_opt(c, "sms-rate", 1, 1000, &n) == -1)

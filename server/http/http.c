@@ -50,6 +50,52 @@ inflight_leave(struct http *h)
 	pthread_mutex_unlock(&h->mtx);
 }
 
+/* Counts a request in the current reload epoch until it completes. */
+static void
+epoch_enter(struct http *h, struct http_request *r)
+{
+	pthread_mutex_lock(&h->mtx);
+	r->epoch = h->epoch & 1;
+	h->inflight_epoch[r->epoch]++;
+	pthread_mutex_unlock(&h->mtx);
+}
+
+static void
+epoch_leave(struct http *h, struct http_request *r)
+{
+	pthread_mutex_lock(&h->mtx);
+	if (--h->inflight_epoch[r->epoch] == 0)
+		pthread_cond_broadcast(&h->idle);
+	pthread_mutex_unlock(&h->mtx);
+}
+
+int
+http_reload_wait(struct http *h, unsigned wait_ms)
+{
+	struct timespec deadline;
+	unsigned old;
+	int rc = 0;
+
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += wait_ms / 1000;
+	deadline.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
+	if (deadline.tv_nsec >= 1000000000L) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&h->mtx);
+	old = h->epoch & 1;
+	h->epoch++;
+	while (h->inflight_epoch[old] > 0)
+		if (pthread_cond_timedwait(&h->idle, &h->mtx,
+		    &deadline) == ETIMEDOUT) {
+			rc = -1;
+			break;
+		}
+	pthread_mutex_unlock(&h->mtx);
+	return rc;
+}
+
 /*
  * Decodes %XX in the path and query like libmicrohttpd's own, except %00:
  * a NUL would cut "/assets/app.js%00.html" to "/assets/app.js".  Left
@@ -121,6 +167,8 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		clock_gettime(CLOCK_MONOTONIC, &r->start);
 		buf_init(&r->body, HTTP_BODY_MAX);
 		r->counted = inflight_enter(h);
+		if (r->counted)
+			epoch_enter(h, r);
 		*con_cls = r;
 		limits_request_begin(conn);
 		if (MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND,
@@ -187,7 +235,9 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	if (r->resumed) {
 		r->resumed = 0;
 		r->suspended = 0;
+		pthread_rwlock_rdlock(&h->app->reload_lock);
 		status = r->route->finish(h->app, r);
+		pthread_rwlock_unlock(&h->app->reload_lock);
 		return http_send_reply(r, status);
 	}
 	if (r->suspended)
@@ -198,7 +248,10 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		    "the server is restarting; try again in a moment");
 		return http_send_reply(r, status);
 	}
+	/* A reload swaps the surveys only between handlers (app.h). */
+	pthread_rwlock_rdlock(&h->app->reload_lock);
 	status = http_dispatch(r);
+	pthread_rwlock_unlock(&h->app->reload_lock);
 	if (status == HTTP_SUSPENDED)
 		return MHD_YES;
 	return http_send_reply(r, status);
@@ -216,8 +269,10 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	if (r == NULL || (const void *)r == (const void *)limits_refused)
 		return;
 	http_request_clear(r);
-	if (r->counted)
+	if (r->counted) {
+		epoch_leave(h, r);
 		inflight_leave(h);
+	}
 	free(r);
 	*con_cls = NULL;
 }

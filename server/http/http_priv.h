@@ -51,6 +51,9 @@ struct http {
 	pthread_cond_t		 idle;
 	unsigned		 inflight;
 	int			 closing;
+	/* Requests by the reload epoch they began in (http_reload_wait). */
+	unsigned		 epoch;
+	unsigned		 inflight_epoch[2];
 
 	/* Counters for /metrics, updated with atomic adds. */
 	unsigned long long	 count[KB_NROUTES + 1][5];	/* by 1xx..5xx */
@@ -87,6 +90,7 @@ struct http_request {
 	int			 too_large;
 	size_t			 discarded;	/* body bytes seen */
 	int			 counted;	/* in h->inflight */
+	unsigned		 epoch;		/* slot in h->inflight_epoch */
 	int			 suspended;
 	int			 resumed;
 	struct timespec		 start;

@@ -413,15 +413,36 @@ fail:
 	return -1;
 }
 
+/*
+ * Survey versions are read at start-up on the main connection, and on a
+ * reload (SIGHUP) while the writer owns it: then on the team's, locked.
+ */
+static sqlite3 *
+versions_db(struct store *st)
+{
+	if (!st->writer_running)
+		return st->db;
+	pthread_mutex_lock(&st->adm_mtx);
+	return st->adm;
+}
+
+static void
+versions_db_done(struct store *st, sqlite3 *db)
+{
+	if (db == st->adm)
+		pthread_mutex_unlock(&st->adm_mtx);
+}
+
 int
 store_survey_version_check(struct store *st, const char *id,
     long long version, const char *fingerprint, const char *def_json,
     char *err, size_t errlen)
 {
 	sqlite3_stmt *sel = NULL, *ins = NULL;
+	sqlite3 *db = versions_db(st);
 	int rc = -1, step;
 
-	if (sqlite3_prepare_v2(st->db, sql_sel_version, -1, &sel, NULL) !=
+	if (sqlite3_prepare_v2(db, sql_sel_version, -1, &sel, NULL) !=
 	    SQLITE_OK)
 		goto dberr;
 	sqlite3_bind_text(sel, 1, id, -1, SQLITE_STATIC);
@@ -442,7 +463,7 @@ store_survey_version_check(struct store *st, const char *id,
 	}
 	if (step != SQLITE_DONE)
 		goto dberr;
-	if (sqlite3_prepare_v2(st->db, sql_ins_version, -1, &ins, NULL) !=
+	if (sqlite3_prepare_v2(db, sql_ins_version, -1, &ins, NULL) !=
 	    SQLITE_OK)
 		goto dberr;
 	sqlite3_bind_text(ins, 1, id, -1, SQLITE_STATIC);
@@ -455,10 +476,11 @@ store_survey_version_check(struct store *st, const char *id,
 	rc = 0;
 	goto out;
 dberr:
-	snprintf(err, errlen, "%s: %s", st->path, sqlite3_errmsg(st->db));
+	snprintf(err, errlen, "%s: %s", st->path, sqlite3_errmsg(db));
 out:
 	sqlite3_finalize(sel);
 	sqlite3_finalize(ins);
+	versions_db_done(st, db);
 	return rc;
 }
 
@@ -467,11 +489,12 @@ store_survey_versions_foreach(struct store *st,
     int (*fn)(const char *, long long, const char *, void *), void *arg)
 {
 	sqlite3_stmt *sel = NULL;
+	sqlite3 *db = versions_db(st);
 	int rc = -1, step;
 
-	if (sqlite3_prepare_v2(st->db, sql_all_versions, -1, &sel, NULL) !=
+	if (sqlite3_prepare_v2(db, sql_all_versions, -1, &sel, NULL) !=
 	    SQLITE_OK)
-		return -1;
+		goto out;
 	while ((step = sqlite3_step(sel)) == SQLITE_ROW) {
 		const char *id = (const char *)sqlite3_column_text(sel, 0);
 		const char *def = (const char *)sqlite3_column_text(sel, 2);
@@ -484,6 +507,7 @@ store_survey_versions_foreach(struct store *st,
 	rc = step == SQLITE_DONE ? 0 : -1;
 out:
 	sqlite3_finalize(sel);
+	versions_db_done(st, db);
 	return rc;
 }
 

@@ -27,6 +27,7 @@ struct publish {
 	pthread_mutex_t		 mtx;
 	pthread_cond_t		 cond;
 	int			 stopping;
+	pthread_mutex_t		 set_mtx;	/* held while set is in use */
 };
 
 /* Local midnight of y-m-d (mktime normalises day overflow). */
@@ -123,9 +124,13 @@ release_now(struct publish *p)
 {
 	char err[512];
 	long long moved;
+	int rc;
 
-	if (store_release(p->st, release_cb, (void *)(uintptr_t)p->set,
-	    &moved, err, sizeof(err)) == -1) {
+	pthread_mutex_lock(&p->set_mtx);
+	rc = store_release(p->st, release_cb, (void *)(uintptr_t)p->set,
+	    &moved, err, sizeof(err));
+	pthread_mutex_unlock(&p->set_mtx);
+	if (rc == -1) {
 		log_warnx("release failed: %s", err);
 		return;
 	}
@@ -201,12 +206,14 @@ publish_start(struct store *st, const struct survey_set *set,
 	p->arg = arg;
 	pthread_mutex_init(&p->mtx, NULL);
 	pthread_cond_init(&p->cond, NULL);
+	pthread_mutex_init(&p->set_mtx, NULL);
 	e = pthread_create(&p->thread, NULL, publish_main, p);
 	if (e != 0) {
 		snprintf(err, errlen, "cannot start the release thread: %s",
 		    strerror(e));
 		pthread_mutex_destroy(&p->mtx);
 		pthread_cond_destroy(&p->cond);
+		pthread_mutex_destroy(&p->set_mtx);
 		free(p);
 		return -1;
 	}
@@ -226,5 +233,16 @@ publish_stop(struct publish *p)
 	pthread_join(p->thread, NULL);
 	pthread_mutex_destroy(&p->mtx);
 	pthread_cond_destroy(&p->cond);
+	pthread_mutex_destroy(&p->set_mtx);
 	free(p);
+}
+
+void
+publish_set_surveys(struct publish *p, const struct survey_set *set)
+{
+	if (p == NULL)
+		return;
+	pthread_mutex_lock(&p->set_mtx);
+	p->set = set;
+	pthread_mutex_unlock(&p->set_mtx);
 }

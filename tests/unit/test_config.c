@@ -291,9 +291,70 @@ test_unknown_file_key(void **state)
 	assert_int_equal(parse(f, CMD_SERVE, 2, argv), -1);
 	assert_null(f->c);
 	/* Named as the file spells it, not as the flag would. */
-	snprintf(want, sizeof(want), "%s:3: unknown key 'base_urls'",
-	    f->path);
+	snprintf(want, sizeof(want), "%s:3: unknown key 'base_urls' (did "
+	    "you mean 'base_url'?)", f->path);
 	assert_string_equal(f->err, want);
+}
+
+static void
+test_unknown_file_key_nearest(void **state)
+{
+	struct fixture *f = *state;
+	char *argv[] = { WITH_CONFIG(f) };
+	char want[300];
+
+	conf(f, "prot = 1\n");
+	assert_int_equal(parse(f, CMD_SERVE, 2, argv), -1);
+	snprintf(want, sizeof(want), "%s:1: unknown key 'prot' (did you mean "
+	    "'port'?)", f->path);
+	assert_string_equal(f->err, want);
+	conf(f, "\n# tls\ntls_crt = a.pem\n");
+	assert_int_equal(parse(f, CMD_SERVE, 2, argv), -1);
+	snprintf(want, sizeof(want), "%s:3: unknown key 'tls_crt' (did you "
+	    "mean 'tls_cert'?)", f->path);
+	assert_string_equal(f->err, want);
+}
+
+static void
+test_duplicate_file_key(void **state)
+{
+	struct fixture *f = *state;
+	char *argv[] = { WITH_CONFIG(f) };
+	char want[300];
+
+	conf(f, "port = 1\ndb = a.db\n\nport = 2\n");
+	assert_int_equal(parse(f, CMD_SERVE, 2, argv), -1);
+	assert_null(f->c);
+	snprintf(want, sizeof(want), "%s:4: duplicate key 'port' (first set "
+	    "on line 1)", f->path);
+	assert_string_equal(f->err, want);
+	/* A key of another subcommand twice is as wrong. */
+	conf(f, "keep = 1\nkeep = 2\n");
+	assert_int_equal(parse(f, CMD_SERVE, 2, argv), -1);
+	snprintf(want, sizeof(want), "%s:2: duplicate key 'keep' (first set "
+	    "on line 1)", f->path);
+	assert_string_equal(f->err, want);
+}
+
+static void
+test_origin_of_values(void **state)
+{
+	struct fixture *f = *state;
+	char *argv[] = { WITH_CONFIG(f), "--db", "x.db" };
+	char where[300], want[300];
+
+	conf(f, "# settings\nport = 80x\ndb = a.db\n");
+	setenv("KLANKBORD_TLS_CERT", "c.pem", 1);
+	assert_int_equal(parse(f, CMD_SERVE, 4, argv), 0);
+	config_origin(f->c, "port", where, sizeof(where));
+	snprintf(want, sizeof(want), "%s:2: port", f->path);
+	assert_string_equal(where, want);
+	config_origin(f->c, "db", where, sizeof(where));
+	assert_string_equal(where, "--db");
+	config_origin(f->c, "tls-cert", where, sizeof(where));
+	assert_string_equal(where, "KLANKBORD_TLS_CERT");
+	config_origin(f->c, "base-url", where, sizeof(where));
+	assert_string_equal(where, "--base-url");
 }
 
 static void
@@ -479,6 +540,9 @@ main(void)
 		T(test_unknown_flag),
 		T(test_flag_of_other_subcommand_refused),
 		T(test_unknown_file_key),
+		T(test_unknown_file_key_nearest),
+		T(test_duplicate_file_key),
+		T(test_origin_of_values),
 		T(test_config_key_in_file_refused),
 		T(test_file_key_of_other_subcommand_ignored),
 		T(test_file_line_without_equals),
