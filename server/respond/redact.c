@@ -615,7 +615,8 @@ money(const unsigned char *p, size_t n, int euro)
 
 /*
  * A local number without its area code: "123 45 67", "123-45-67",
- * "123-4567" (seven digits, not starting with 0).
+ * "123-4567" (seven digits, not starting with 0).  Tried after digit_run,
+ * so a longer number written in groups goes whole first.
  */
 static size_t
 landline(const unsigned char *p, size_t n)
@@ -632,9 +633,6 @@ landline(const unsigned char *p, size_t n)
 	    digits_at(p, n, 7, 2, 2) == 2)
 		i = 9;
 	else
-		return 0;
-	/* More digit groups follow: a longer number, for digit_run. */
-	if (i + 1 < n && strchr(" -./", p[i]) != NULL && isdigit(p[i + 1]))
 		return 0;
 	if (i < n && is_alnum(p[i]))
 		return 0;
@@ -765,16 +763,16 @@ redact_text(const char *text, size_t n, int *count)
 				i += len;
 				continue;
 			}
-			len = landline(p + i, m - i);
-			if (len > 0) {
-				REPLACE(i, i + len, MARK_PHONE);
-				continue;
-			}
 			len = digit_run(p + i, m - i, &digits);
 			if (len > 0 && digits >= 9) {
 				e = swallow_digits(p, m, i + len);
 				REPLACE(i, e, digits == 9 && p[i] != '0' &&
 				    p[i] != '+' ? MARK_BSN : MARK_PHONE);
+				continue;
+			}
+			len = landline(p + i, m - i);
+			if (len > 0) {
+				REPLACE(i, i + len, MARK_PHONE);
 				continue;
 			}
 			/*
