@@ -304,12 +304,13 @@ email_at(const unsigned char *p, size_t n, size_t i, size_t floor,
 		j = m;
 	}
 	/*
-	 * "jan@example.nl2x", "jan@example.nl06-12345678": the address ends
-	 * where the letters of its top-level domain do, if digits follow.
+	 * "jan@example.nl2x", "jan@example.nl-0612345678": the address ends
+	 * where the letters of its top-level domain do, if a digit or a
+	 * hyphen follows.
 	 */
 	for (m = last; m < last + lastlen && isalpha(p[m]); m++)
 		;
-	if (m < last + lastlen && !isdigit(p[m]))
+	if (m < last + lastlen && !isdigit(p[m]) && p[m] != '-')
 		return 0;
 	lastlen = m - last;
 	*end = m;
