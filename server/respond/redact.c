@@ -483,11 +483,34 @@ iban_valid(const char *s, size_t len)
  * check digits are right, or when it has the Dutch shape (NLkk BANK and
  * ten digits) even with a typing error.
  */
+/* An IBAN's compact form (len characters) as the rules above take it. */
+static int
+iban_ok(const char *c, size_t len)
+{
+	size_t i;
+
+	if (len < 15)
+		return 0;
+	if (iban_valid(c, len))
+		return 1;
+	if (len != 18 || toupper((unsigned char)c[0]) != 'N' ||
+	    toupper((unsigned char)c[1]) != 'L')
+		return 0;
+	for (i = 4; i < 8; i++)
+		if (!isalpha((unsigned char)c[i]))
+			return 0;
+	for (i = 8; i < 18; i++)
+		if (!isdigit((unsigned char)c[i]))
+			return 0;
+	return 1;
+}
+
 static size_t
 iban(const unsigned char *p, size_t n)
 {
 	char compact[40];
-	size_t i = 0, len = 0, end = 0;
+	size_t i = 0, len = 0, end = 0, k;
+	size_t group_len[10], group_end[10], ngroups = 0;
 
 	if (n < 15 || !isalpha(p[0]) || !isalpha(p[1]) || !isdigit(p[2]) ||
 	    !isdigit(p[3]))
@@ -498,27 +521,25 @@ iban(const unsigned char *p, size_t n)
 			end = i;
 		} else if (p[i] == ' ' && len % 4 == 0 && i + 1 < n &&
 		    isalnum(p[i + 1])) {
+			/* A group ends here: a shorter IBAN may too. */
+			if (ngroups < KB_NELEM(group_len)) {
+				group_len[ngroups] = len;
+				group_end[ngroups++] = i;
+			}
 			i++;
 		} else {
 			break;
 		}
 	}
-	if (end < n && is_alnum(p[end]))
-		return 0;
-	if (len < 15)
-		return 0;
-	if (iban_valid(compact, len))
+	if (!(end < n && is_alnum(p[end])) && iban_ok(compact, len))
 		return end;
-	if (len == 18 && toupper((unsigned char)compact[0]) == 'N' &&
-	    toupper((unsigned char)compact[1]) == 'L') {
-		for (i = 4; i < 8; i++)
-			if (!isalpha((unsigned char)compact[i]))
-				return 0;
-		for (i = 8; i < 18; i++)
-			if (!isdigit((unsigned char)compact[i]))
-				return 0;
-		return end;
-	}
+	/*
+	 * "NL91 ABNA 0417 1643 00 jan": the words after it are no part of
+	 * it, and a second pass would find it once they are gone.
+	 */
+	for (k = ngroups; k-- > 0; )
+		if (iban_ok(compact, group_len[k]))
+			return group_end[k];
 	return 0;
 }
 
