@@ -284,8 +284,11 @@ email_at(const unsigned char *p, size_t n, size_t i, size_t floor,
 			j--;
 		if (j == l)
 			break;
-		/* "jan@x.nl.0612345678": a label of digits is the next word. */
-		if (dots > 0 && isdigit(p[l])) {
+		/*
+		 * "jan@x.nl.0612345678": a label of digits is the next word;
+		 * one that starts with a hyphen is none.
+		 */
+		if (dots > 0 && (isdigit(p[l]) || p[l] == '-')) {
 			dots--;
 			break;
 		}
