@@ -278,18 +278,21 @@ email_at(const unsigned char *p, size_t n, size_t i, size_t floor,
 	for (;;) {
 		size_t l = j;
 
-		while (j < n && is_label(p[j]))
-			j++;
-		while (j > l && p[j - 1] == '-')
-			j--;
-		if (j == l)
-			break;
 		/*
 		 * "jan@x.nl.0612345678": a label of digits is the next word;
 		 * one that starts with a hyphen is none.
 		 */
 		if (dots > 0 && (isdigit(p[l]) || p[l] == '-')) {
 			dots--;
+			break;
+		}
+		while (j < n && is_label(p[j]))
+			j++;
+		while (j > l && p[j - 1] == '-')
+			j--;
+		if (j == l) {
+			if (dots > 0)
+				dots--;
 			break;
 		}
 		last = l;
