@@ -278,15 +278,21 @@ email_at(const unsigned char *p, size_t n, size_t i, size_t floor,
 	for (;;) {
 		size_t l = j;
 
+		/*
+		 * "jan@x.nl.0612345678": a label of digits is the next word;
+		 * one that starts with a hyphen is none.
+		 */
+		if (dots > 0 && (isdigit(p[l]) || p[l] == '-')) {
+			dots--;
+			break;
+		}
 		while (j < n && is_label(p[j]))
 			j++;
 		while (j > l && p[j - 1] == '-')
 			j--;
-		if (j == l)
-			break;
-		/* "jan@x.nl.0612345678": a label of digits is the next word. */
-		if (dots > 0 && isdigit(p[l])) {
-			dots--;
+		if (j == l) {
+			if (dots > 0)
+				dots--;
 			break;
 		}
 		last = l;
@@ -304,12 +310,13 @@ email_at(const unsigned char *p, size_t n, size_t i, size_t floor,
 		j = m;
 	}
 	/*
-	 * "jan@example.nl2x", "jan@example.nl06-12345678": the address ends
-	 * where the letters of its top-level domain do, if digits follow.
+	 * "jan@example.nl2x", "jan@example.nl-0612345678": the address ends
+	 * where the letters of its top-level domain do, if a digit or a
+	 * hyphen follows.
 	 */
 	for (m = last; m < last + lastlen && isalpha(p[m]); m++)
 		;
-	if (m < last + lastlen && !isdigit(p[m]))
+	if (m < last + lastlen && !isdigit(p[m]) && p[m] != '-')
 		return 0;
 	lastlen = m - last;
 	*end = m;
@@ -482,11 +489,34 @@ iban_valid(const char *s, size_t len)
  * check digits are right, or when it has the Dutch shape (NLkk BANK and
  * ten digits) even with a typing error.
  */
+/* An IBAN's compact form (len characters) as the rules above take it. */
+static int
+iban_ok(const char *c, size_t len)
+{
+	size_t i;
+
+	if (len < 15)
+		return 0;
+	if (iban_valid(c, len))
+		return 1;
+	if (len != 18 || toupper((unsigned char)c[0]) != 'N' ||
+	    toupper((unsigned char)c[1]) != 'L')
+		return 0;
+	for (i = 4; i < 8; i++)
+		if (!isalpha((unsigned char)c[i]))
+			return 0;
+	for (i = 8; i < 18; i++)
+		if (!isdigit((unsigned char)c[i]))
+			return 0;
+	return 1;
+}
+
 static size_t
 iban(const unsigned char *p, size_t n)
 {
 	char compact[40];
-	size_t i = 0, len = 0, end = 0;
+	size_t i = 0, len = 0, end = 0, k;
+	size_t group_len[10], group_end[10], ngroups = 0;
 
 	if (n < 15 || !isalpha(p[0]) || !isalpha(p[1]) || !isdigit(p[2]) ||
 	    !isdigit(p[3]))
@@ -497,27 +527,25 @@ iban(const unsigned char *p, size_t n)
 			end = i;
 		} else if (p[i] == ' ' && len % 4 == 0 && i + 1 < n &&
 		    isalnum(p[i + 1])) {
+			/* A group ends here: a shorter IBAN may too. */
+			if (ngroups < KB_NELEM(group_len)) {
+				group_len[ngroups] = len;
+				group_end[ngroups++] = i;
+			}
 			i++;
 		} else {
 			break;
 		}
 	}
-	if (end < n && is_alnum(p[end]))
-		return 0;
-	if (len < 15)
-		return 0;
-	if (iban_valid(compact, len))
+	if (!(end < n && is_alnum(p[end])) && iban_ok(compact, len))
 		return end;
-	if (len == 18 && toupper((unsigned char)compact[0]) == 'N' &&
-	    toupper((unsigned char)compact[1]) == 'L') {
-		for (i = 4; i < 8; i++)
-			if (!isalpha((unsigned char)compact[i]))
-				return 0;
-		for (i = 8; i < 18; i++)
-			if (!isdigit((unsigned char)compact[i]))
-				return 0;
-		return end;
-	}
+	/*
+	 * "NL91 ABNA 0417 1643 00 jan": the words after it are no part of
+	 * it, and a second pass would find it once they are gone.
+	 */
+	for (k = ngroups; k-- > 0; )
+		if (iban_ok(compact, group_len[k]))
+			return group_end[k];
 	return 0;
 }
 
@@ -615,7 +643,8 @@ money(const unsigned char *p, size_t n, int euro)
 
 /*
  * A local number without its area code: "123 45 67", "123-45-67",
- * "123-4567" (seven digits, not starting with 0).
+ * "123-4567" (seven digits, not starting with 0).  Tried after digit_run,
+ * so a longer number written in groups goes whole first.
  */
 static size_t
 landline(const unsigned char *p, size_t n)
@@ -632,9 +661,6 @@ landline(const unsigned char *p, size_t n)
 	    digits_at(p, n, 7, 2, 2) == 2)
 		i = 9;
 	else
-		return 0;
-	/* More digit groups follow: a longer number, for digit_run. */
-	if (i + 1 < n && strchr(" -./", p[i]) != NULL && isdigit(p[i + 1]))
 		return 0;
 	if (i < n && is_alnum(p[i]))
 		return 0;
@@ -765,16 +791,16 @@ redact_text(const char *text, size_t n, int *count)
 				i += len;
 				continue;
 			}
-			len = landline(p + i, m - i);
-			if (len > 0) {
-				REPLACE(i, i + len, MARK_PHONE);
-				continue;
-			}
 			len = digit_run(p + i, m - i, &digits);
 			if (len > 0 && digits >= 9) {
 				e = swallow_digits(p, m, i + len);
 				REPLACE(i, e, digits == 9 && p[i] != '0' &&
 				    p[i] != '+' ? MARK_BSN : MARK_PHONE);
+				continue;
+			}
+			len = landline(p + i, m - i);
+			if (len > 0) {
+				REPLACE(i, i + len, MARK_PHONE);
 				continue;
 			}
 			/*

@@ -7,7 +7,7 @@ import shutil
 import tempfile
 import urllib.parse
 
-from kb import Server, run_tool
+from kb import SAN, VALGRIND, Server, run_tool
 from test_auth import PW, _login, _csrf
 
 
@@ -48,7 +48,9 @@ def test_rss_flat_over_1000_yousaid_saves():
             print("    RSS after 100 saves %d KiB, after 1,000 saves %d KiB (%+d KiB)"
                   % (rss[100], rss[1000], grew))
             # Before: two pages of some 2 KiB kept per save (about 4 MiB
-            # over these 900 saves); now none.
-            assert grew < 1024, grew
+            # over these 900 saves); now none.  ASan and valgrind keep
+            # freed memory in quarantine: RSS says nothing under them.
+            if not SAN and not VALGRIND:
+                assert grew < 1024, grew
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
