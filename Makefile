@@ -5,7 +5,7 @@
 
 CC      ?= cc
 PKGS    := libmicrohttpd sqlite3 jansson libsodium libqrencode libpng \
-           libcurl zlib
+           libcurl zlib espeak-ng libopusenc opus
 CFLAGS  ?= -O2 -g
 WARN    := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wpointer-arith -Wcast-qual -Werror
@@ -22,7 +22,7 @@ endif
 DEB_BUILD := gcc make pkg-config libmicrohttpd-dev libsqlite3-dev \
              libjansson-dev libsodium-dev libcurl4-openssl-dev \
              libqrencode-dev libpng-dev zlib1g-dev tzdata \
-             libunistring-dev
+             libunistring-dev libespeak-ng-dev libopusenc-dev libopus-dev
 DEB_TEST  := libcmocka-dev python3 sqlite3 curl chromium nodejs npm \
              zbar-tools librsvg2-bin wrk openssl clang libclang-rt-14-dev
 
@@ -41,7 +41,7 @@ LDLIBS     := $(PKG_LIBS) $(UNISTRING_LIBS) -pthread -lm
 
 UNIT_TESTS := test_util test_config test_jsonpos test_survey test_answers \
               test_redact test_response test_store test_qr \
-              test_stats test_report test_sms test_auth
+              test_stats test_report test_sms test_auth test_i18n
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/%)
 
 # Options for `make run`; override on the command line.

@@ -48,7 +48,8 @@ struct survey {
 	size_t			 nlanguages;
 	struct survey_question	*questions;
 	size_t			 nquestions;
-	char			 fingerprint[65];	/* sha256 of questions */
+	char			 fingerprint[65];	/* of the questions' structure */
+	char			 fingerprint_legacy[65];	/* of their every byte */
 	json_t			*def;		/* the whole definition */
 	char			*def_json;	/* def, compact, for the API */
 	size_t			 def_json_len;
@@ -61,6 +62,7 @@ struct survey_location {
 };
 
 struct survey_set;
+struct i18n;
 
 /*
  * Loads every *.json survey and locations.json from dir.  All problems
@@ -85,6 +87,8 @@ int	 survey_set_add_archived(struct survey_set *set, const char *id,
 	    long long version, const char *def_json, struct buf *errors)
 	    __attribute__((warn_unused_result));
 
+/* The interface texts of surveys/i18n/ (none when the folder is missing). */
+const struct i18n *survey_set_i18n(const struct survey_set *set);
 size_t	 survey_set_count(const struct survey_set *set);
 /* The i-th current survey, in id order. */
 const struct survey *survey_set_at(const struct survey_set *set, size_t i);

@@ -31,6 +31,8 @@ PKGS="libmicrohttpd sqlite3 jansson libsodium libqrencode libpng"
 if pkg-config --exists libcurl 2>/dev/null; then
 	PKGS="$PKGS libcurl"
 fi
+# Read-aloud: eSpeak NG and Opus.
+PKGS="$PKGS espeak-ng libopusenc opus"
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined \
 -fno-omit-frame-pointer"
 DEFS="-Iinclude -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -std=c11"
