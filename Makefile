@@ -5,7 +5,7 @@
 
 CC      ?= cc
 PKGS    := libmicrohttpd sqlite3 jansson libsodium libqrencode libpng \
-           libcurl zlib
+           libcurl zlib espeak-ng libopusenc opus
 PKGS    += nettle
 PKGS    += libsystemd
 CFLAGS  ?= -O2 -g
@@ -24,7 +24,7 @@ endif
 DEB_BUILD := gcc make pkg-config libmicrohttpd-dev libsqlite3-dev \
              libjansson-dev libsodium-dev libcurl4-openssl-dev \
              libqrencode-dev libpng-dev zlib1g-dev tzdata \
-             libunistring-dev
+             libunistring-dev libespeak-ng-dev libopusenc-dev libopus-dev
 # ReadStat (SPSS and Stata files) ships no pkg-config file.
 DEB_BUILD += libreadstat-dev
 DEB_BUILD += nettle-dev
@@ -50,7 +50,7 @@ LDLIBS     += -lreadstat
 
 UNIT_TESTS := test_util test_config test_jsonpos test_survey test_answers \
               test_redact test_response test_store test_qr \
-              test_stats test_report test_sms test_auth
+              test_stats test_report test_sms test_auth test_i18n
 UNIT_TESTS += test_participants
 UNIT_TESTS += test_goals
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/%)

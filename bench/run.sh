@@ -487,7 +487,41 @@ bench_pages() {
 			row "qr $fmt" n/a "codes/s" - - - "FAILED (HTTP $code)" ;;
 		esac
 	done
+	bench_speech
 	server_stop
+}
+
+# Read-aloud: every question of ouders in every language, each rendered
+# once (eSpeak NG, then Opus), fetched one after the other; then the size
+# of one question's audio.
+bench_speech() {
+	curl -s "http://127.0.0.1:$SPORT/api/surveys/ouders" >"$TMP/ouders.json"
+	python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+for l in d["languages"]:
+    for q in d["questions"]:
+        print("survey=ouders&lang=%s&text=%s" % (l, q["id"]))' "$TMP/ouders.json" >"$TMP/speech.keys"
+	n=$(wc -l <"$TMP/speech.keys")
+	say "speech: $n renders, one at a time"
+	t0=$(now_ns)
+	bad=0
+	while read -r q; do
+		c=$(http_code "http://127.0.0.1:$SPORT/api/speech?$q")
+		[ "$c" = 200 ] || bad=$((bad + 1))
+	done <"$TMP/speech.keys"
+	t1=$(now_ns)
+	if [ "$bad" -gt 0 ]; then
+		row "speech renders" n/a "renders/s" - - - "FAILED ($bad of $n)"
+		return
+	fi
+	row "speech renders" "$(awk -v n="$n" -v ns=$((t1 - t0)) \
+	    'BEGIN { printf "%.1f", n / (ns / 1e9) }')" "renders/s" - - - -
+	size=$(curl -s -o /dev/null -w '%{size_download}' \
+	    "http://127.0.0.1:$SPORT/api/speech?survey=ouders&lang=nl&text=gehoord")
+	row "speech question audio" "$size" "bytes" - - - -
+	note "speech: $n texts (ouders, every question, every language) rendered" \
+	    "with eSpeak NG and encoded as Opus in Ogg at 24 kbit/s; the" \
+	    "audio of 'gehoord' in Dutch is $size bytes"
 }
 
 # --- 4. dashboard over 1,000,000 responses ------------------------------

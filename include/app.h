@@ -76,6 +76,11 @@ int	web_phone_page(struct app *, struct http_request *);
 int	web_kiosk_page(struct app *, struct http_request *);
 int	web_invite_page(struct app *, struct http_request *);
 int	web_asset(struct app *, struct http_request *);
+int	web_favicon(struct app *, struct http_request *);
+int	web_home(struct app *, struct http_request *);
+
+/* Handlers: speech.c (read-aloud audio) */
+int	speech_get(struct app *, struct http_request *);
 
 /* Handlers: admin.c (the project team's pages) */
 int	admin_login_page(struct app *, struct http_request *);

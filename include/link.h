@@ -35,6 +35,13 @@ int	 link_render(const struct survey_set *set, const char *base_url,
 	    const char **ctype, char *err, size_t errlen)
 	    __attribute__((warn_unused_result));
 
+/*
+ * Whether base_url points where a phone outside cannot reach: a loopback,
+ * private or link-local address, "localhost", or a name without a dot.
+ * Posters, QR codes and SMS links made with it would lead nowhere.
+ */
+int	 link_base_private(const char *base_url);
+
 /* The URL a code encodes: BASE/s/SURVEY?loc=LOC[&lang=xx].  Caller frees. */
 char	*link_url(const char *base_url, const char *survey, const char *loc,
 	    const char *lang);

@@ -69,6 +69,8 @@ struct qr_poster {
 	const char	*location;	/* location display name */
 	const char	*url;		/* written out for those who cannot scan */
 	const char	*lang;		/* lang of the first language, e.g. "nl" */
+	const char	*footer[2];	/* the other languages; where to get
+					   help (Veilig Thuis); each may be NULL */
 };
 
 /*

@@ -71,7 +71,8 @@ struct survey {
 	size_t			 nlanguages;
 	struct survey_question	*questions;
 	size_t			 nquestions;
-	char			 fingerprint[65];	/* sha256 of questions */
+	char			 fingerprint[65];	/* of the questions' structure */
+	char			 fingerprint_legacy[65];	/* of their every byte */
 	json_t			*def;		/* the whole definition */
 	char			*def_json;	/* def, compact, for the API */
 	size_t			 def_json_len;
@@ -87,6 +88,7 @@ struct survey_location {
 };
 
 struct survey_set;
+struct i18n;
 
 /*
  * Loads every *.json survey and locations.json from dir.  All problems
@@ -111,6 +113,8 @@ int	 survey_set_add_archived(struct survey_set *set, const char *id,
 	    long long version, const char *def_json, struct buf *errors)
 	    __attribute__((warn_unused_result));
 
+/* The interface texts of surveys/i18n/ (none when the folder is missing). */
+const struct i18n *survey_set_i18n(const struct survey_set *set);
 size_t	 survey_set_count(const struct survey_set *set);
 /* The i-th current survey, in id order. */
 const struct survey *survey_set_at(const struct survey_set *set, size_t i);

@@ -2,37 +2,49 @@
  * Klankbord respondent app: phone mode (QR code, SMS link) and kiosk mode.
  *
  * The server puts a JSON block <script type="application/json" id="kb-config">
- * into app.html; this script reads it, fetches the survey definition from
- * /api/surveys/{id}, shows one question per screen and posts the finished
- * response to /api/responses. A response that cannot be sent waits in the
+ * into app.html with the survey definition ("def") and the interface texts of
+ * its languages ("i18n", from surveys/i18n/LL.json), so the first screen needs
+ * no second request; without "def" the script fetches /api/surveys/{id}. It
+ * shows one question per screen and posts the finished response to
+ * /api/responses. A response that cannot be sent waits in the
  * localStorage queue "kb-queue" (the only thing kept in the browser) and is
  * sent when the server is reachable again, once, thanks to its submission_id.
  * Kiosk mode clears every answer after the thank-you screen and after a
  * period without a touch.
+ *
+ * Read-aloud uses the browser's voice for the language when it has one, else
+ * the server's audio from /api/speech?survey=ID&lang=LL&text=KEY.
+ *
+ * Sign-up hook: after the thank-you screen of a survey with "signup": true,
+ * window.klankbordSignup(container, info) is called when a script defined it;
+ * container is an empty <div id="signup"> on that screen, info is
+ * {survey, lang, kiosk, t} (t(key) gives an interface text).
  */
 (function () {
   'use strict';
 
   var W = window, D = document;
-  var WORDS = W.KB_I18N || {};
-  var NAMES = W.KB_LANG_NAMES || {};
+  var cfg = readConfig();
+  var WORDS = cfg.i18n || {};
+  var NAMES = cfg.names || {};
   var RTL = { ar: 1, fa: 1, he: 1, ur: 1, ps: 1, ckb: 1 };
+  Object.keys(cfg.dirs || {}).forEach(function (l) { RTL[l] = cfg.dirs[l] === 'rtl' ? 1 : 0; });
   var VOICE = { nl: 'nl-NL', en: 'en-GB', de: 'de-DE', fr: 'fr-FR', es: 'es-ES',
     pt: 'pt-PT', it: 'it-IT', pl: 'pl-PL', tr: 'tr-TR', ar: 'ar-SA', uk: 'uk-UA' };
   var QKEY = 'kb-queue';
-  var GRACE_MS = 15000;          /* "are you still there?" until reset */
-  var THANKS_S = 10;             /* kiosk: thank-you screen until reset */
+  var GRACE_S = 15;              /* "are you still there?" until reset */
+  var THANKS_S = 30;             /* kiosk: thank-you screen (help numbers) until reset */
   var BACKOFF_MIN = 5000, BACKOFF_MAX = 300000;
   var PERMANENT = { 400: 1, 404: 1, 409: 1, 410: 1, 413: 1, 422: 1 };
   var SVGNS = 'http://www.w3.org/2000/svg';
 
-  var cfg = readConfig();
   var kiosk = cfg.mode === 'kiosk';
   var survey = null, byId = {};
   var st = null;                 /* {screen, qid, lang, answers, sid} */
   var app = D.getElementById('app');
   var live = null;               /* polite announcements */
   var overlay = null, idleT = 0, graceT = 0, thanksT = 0, loadT = 0;
+  var player = null;             /* server audio being played */
   var firstRender = true, booting = false;
 
   /* ---------- configuration ---------- */
@@ -111,7 +123,7 @@
 
   /* An interface word in the current language. */
   function t(key, vars) {
-    var lang = st ? st.lang : 'nl', chain = [WORDS[lang], WORDS.en, WORDS.nl], i;
+    var lang = st ? st.lang : (cfg.lang || 'nl'), chain = [WORDS[lang], WORDS.en, WORDS.nl], i;
     for (i = 0; i < chain.length; i++) {
       if (chain[i] && chain[i][key] !== undefined) {
         return typeof chain[i][key] === 'string' ? fmt(chain[i][key], vars) : chain[i][key];
@@ -237,6 +249,7 @@
     if (st.screen === 'thanks') {
       queueStatus();
       if (kiosk) thanksCountdown(THANKS_S);
+      signupHook();
     }
   }
 
@@ -244,11 +257,16 @@
     var kids = [];
     var where = L(cfg.location_name);
     if (where) kids.push(h('p', { 'class': 'where', text: where }));
-    if (speechOK()) {
-      kids.push(h('button', { type: 'button', 'class': 'btn read', id: 'read',
-        onclick: function () { toggleSpeech(main); } },
-        [icon(ICON.speaker), h('span', { text: t('readAloud') })]));
+    var btns = [];
+    if (st.screen !== 'thanks') {
+      btns.push(h('button', { type: 'button', 'class': 'btn helpbtn', id: 'helpbtn',
+        'aria-haspopup': 'dialog', onclick: function () { showHelp(); } },
+        [icon(ICON.phone), h('span', { text: t('helpButton') })]));
     }
+    btns.push(h('button', { type: 'button', 'class': 'btn read', id: 'read', 'aria-pressed': 'false',
+      onclick: function () { toggleSpeech(main); } },
+      [icon(ICON.speaker), h('span', { text: t('readAloud') })]));
+    kids.push(h('div', { 'class': 'bar-btns' }, btns));
     return h('header', { 'class': 'bar' }, kids);
   }
 
@@ -281,9 +299,9 @@
     }
     return h('main', { id: 'main', 'class': 'screen start' }, [
       h('h1', { tabindex: '-1', 'class': 'say', text: L(survey.title) }),
+      langBox,
       h('p', { 'class': 'intro say', text: L(survey.intro) }),
       h('ul', { 'class': 'facts' }, facts),
-      langBox,
       h('div', { 'class': 'nav' }, [
         h('button', { type: 'button', 'class': 'btn primary go', id: 'start',
           onclick: function () { go(visibleList()[0]); } },
@@ -364,14 +382,14 @@
 
   function screenQuestion() {
     var q = byId[st.qid];
-    var vis = visibleList(), pos = vis.indexOf(q);
+    var pos = survey.questions.indexOf(q), total = survey.questions.length;
     var hint = q.hint ? L(q.hint) : defaultHint(q);
     var desc = [hint ? 'q-hint' : null, q.required ? null : 'q-opt', 'q-error'];
     var widget = q.type === 'text' ? textWidget(q, desc) : choiceWidget(q, desc);
-    var prog = h('progress', { id: 'q-bar', max: vis.length, value: pos + 1,
+    var prog = h('progress', { id: 'q-bar', max: total, value: pos + 1,
       'aria-labelledby': 'q-prog' });
     var progText = h('p', { id: 'q-prog', 'class': 'prog-text',
-      text: t('progress', { i: pos + 1, n: vis.length }) });
+      text: t('progress', { i: pos + 1, n: total }) });
     var nextBtn = h('button', { type: 'button', 'class': 'btn primary go', id: 'next',
       onclick: function () { next(); } });
     var main = h('main', { id: 'main', 'class': 'screen q q-' + q.type,
@@ -402,9 +420,10 @@
     btn.replaceChildren(h('span', { text: last ? t('send') : t('next') }),
       icon(last ? ICON.check : ICON.next));
     btn.setAttribute('data-last', last ? 'true' : 'false');
-    bar.max = vis.length;
+    pos = survey.questions.indexOf(q);
+    bar.max = survey.questions.length;
     bar.value = pos + 1;
-    main.querySelector('#q-prog').textContent = t('progress', { i: pos + 1, n: vis.length });
+    main.querySelector('#q-prog').textContent = t('progress', { i: pos + 1, n: survey.questions.length });
   }
 
   function choiceWidget(q, desc) {
@@ -534,35 +553,82 @@
     render();
   }
 
-  function screenThanks() {
+  /* Veilig Thuis, for young people De Kindertelefoon, and 112. */
+  function helpLines() {
     var youth = survey.audience === 'youth' || survey.audience === 'any';
     var lines = [helpLine(t('veiligThuis'), '0800-2000', '08002000', t('veiligThuisText'))];
     if (youth) {
       lines.push(helpLine(t('kindertelefoon'), '0800-0432', '08000432', t('kindertelefoonText')));
     }
     lines.push(helpLine(t('emergency'), '112', '112', ''));
+    return lines;
+  }
+
+  function screenThanks() {
     var said = cfg.you_said ? L(cfg.you_said) : '';
+    /* On a kiosk the restart button and countdown come first, so they stay
+     * on screen in landscape; the help numbers stay THANKS_S seconds. */
+    var nav = kiosk ? h('div', { 'class': 'nav restart-row' }, [
+      h('p', { id: 'countdown', 'class': 'countdown', 'aria-live': 'off' }),
+      h('button', { type: 'button', 'class': 'btn primary go', id: 'restart',
+        onclick: function () { reset(); }, text: t('restartNow') })
+    ]) : null;
     var kids = [
       h('h1', { tabindex: '-1', 'class': 'say', text: t('thanks') }),
-      h('p', { 'class': 'intro say', text: L(survey.thanks) }),
-      h('p', { id: 'q-status', 'class': 'status', role: 'status' }),
-      h('section', { 'class': 'help', 'aria-labelledby': 'help-h' }, [
-        h('h2', { id: 'help-h', 'class': 'say', text: t('helpTitle') }),
-        h('ul', null, lines)
+      nav,
+      h('div', { 'class': 'thanks-body' }, [
+        h('div', { 'class': 'thanks-text' }, [
+          h('p', { 'class': 'intro say', text: L(survey.thanks) }),
+          h('p', { id: 'q-status', 'class': 'status', role: 'status' }),
+          h('div', { id: 'signup' })
+        ]),
+        h('section', { 'class': 'help', 'aria-labelledby': 'help-h' }, [
+          h('h2', { id: 'help-h', 'class': 'say', text: t('helpTitle') }),
+          h('ul', null, helpLines())
+        ])
       ]),
       said ? h('section', { 'class': 'said', 'aria-labelledby': 'said-h' }, [
         h('h2', { id: 'said-h', 'class': 'say', text: t('youSaid') }),
         h('p', { 'class': 'say', text: said })
       ]) : null
     ];
-    if (kiosk) {
-      kids.push(h('div', { 'class': 'nav' }, [
-        h('p', { id: 'countdown', 'class': 'countdown' }),
-        h('button', { type: 'button', 'class': 'btn primary go', id: 'restart',
-          onclick: function () { reset(); }, text: t('restartNow') })
-      ]));
-    }
     return h('main', { id: 'main', 'class': 'screen thanks' }, kids);
+  }
+
+  /* The participants' sign-up (kiosk/signup.js) hooks in here. */
+  function signupHook() {
+    var box = app.querySelector('#signup');
+    if (!box || !survey.signup || typeof W.klankbordSignup !== 'function') return;
+    try {
+      W.klankbordSignup(box, { survey: survey, lang: st.lang, kiosk: kiosk, t: t });
+    } catch (e) {
+      console.warn('Klankbord: sign-up failed:', e);
+    }
+  }
+
+  /* "Hulp nodig?": the help numbers, from any screen. */
+  function showHelp() {
+    if (overlay) return;
+    stopSpeech();
+    var btn = h('button', { type: 'button', 'class': 'btn primary go', id: 'help-close',
+      text: t('close'), onclick: function () { goOn(); } });
+    overlay = h('div', { 'class': 'overlay', id: 'help-overlay' }, [
+      h('div', { 'class': 'dialog help-dialog', role: 'dialog', 'aria-modal': 'true',
+        'aria-labelledby': 'helpd-h' }, [
+        h('h2', { id: 'helpd-h', text: t('helpTitle') }),
+        h('section', { 'class': 'help' }, [h('ul', null, helpLines())]),
+        btn
+      ])
+    ]);
+    overlay.addEventListener('keydown', function (e) {
+      if (e.key === 'Escape') goOn();
+    });
+    overlay.prevFocus = D.activeElement;
+    app.inert = true;
+    app.setAttribute('aria-hidden', 'true');
+    D.body.appendChild(overlay);
+    btn.focus();
+    armIdle();
   }
 
   function helpLine(name, number, tel, text) {
@@ -588,26 +654,30 @@
 
   function armIdle() {
     W.clearTimeout(idleT);
-    if (!kiosk || !st || overlay || st.screen === 'thanks' || pristine()) return;
+    if (!kiosk || !st || st.screen === 'thanks') return;
+    if (overlay ? overlay.id !== 'help-overlay' : pristine()) return;
     idleT = W.setTimeout(stillThere, cfg.idle * 1000);
   }
 
   function activity() {
-    if (!kiosk || !st || overlay) return;
+    if (!kiosk || !st || (overlay && overlay.id !== 'help-overlay')) return;
     if (st.screen === 'thanks') thanksCountdown(THANKS_S);
     else armIdle();
   }
 
   function stillThere() {
-    if (overlay) return;
+    if (overlay && overlay.id !== 'help-overlay') return;
+    hideOverlay();
     stopSpeech();
     var btn = h('button', { type: 'button', 'class': 'btn primary go', id: 'still',
       text: t('goOn') });
+    var left = h('p', { id: 'still-count', 'class': 'still-count', 'aria-live': 'off' });
     overlay = h('div', { 'class': 'overlay', id: 'overlay' }, [
       h('div', { 'class': 'dialog', role: 'alertdialog', 'aria-modal': 'true',
         'aria-labelledby': 'still-h', 'aria-describedby': 'still-p' }, [
         h('h2', { id: 'still-h', text: t('stillThere') }),
         h('p', { id: 'still-p', text: t('stillThereText') }),
+        left,
         btn
       ])
     ]);
@@ -621,7 +691,14 @@
     app.setAttribute('aria-hidden', 'true');
     D.body.appendChild(overlay);
     btn.focus();
-    graceT = W.setTimeout(reset, GRACE_MS);
+    graceCountdown(left, GRACE_S);
+  }
+
+  function graceCountdown(el, n) {
+    W.clearTimeout(graceT);
+    if (n <= 0) { reset(); return; }
+    el.textContent = t('stillThereIn', { n: n });
+    graceT = W.setTimeout(function () { graceCountdown(el, n - 1); }, 1000);
   }
 
   function goOn() {
@@ -675,9 +752,25 @@
     return 'speechSynthesis' in W && typeof W.SpeechSynthesisUtterance === 'function';
   }
 
+  /* The browser's voice for the current language, or null. */
+  function browserVoice() {
+    if (!speechOK()) return null;
+    var want = (VOICE[st.lang] || st.lang).toLowerCase(), base = st.lang.toLowerCase();
+    var voices = W.speechSynthesis.getVoices() || [];
+    return voices.filter(function (x) { return x.lang.replace('_', '-').toLowerCase() === want; })[0] ||
+      voices.filter(function (x) { return x.lang.toLowerCase().slice(0, base.length) === base; })[0] ||
+      null;
+  }
+
   function stopSpeech() {
     if (speechOK() && (W.speechSynthesis.speaking || W.speechSynthesis.pending)) {
       W.speechSynthesis.cancel();
+    }
+    if (player) {
+      player.onended = player.onerror = null;
+      player.pause();
+      player.removeAttribute('src');
+      player = null;
     }
     readButton(false);
   }
@@ -686,28 +779,84 @@
     var b = app && app.querySelector('#read');
     if (!b) return;
     b.classList.toggle('on', on);
+    b.setAttribute('aria-pressed', on ? 'true' : 'false');
     b.replaceChildren(icon(on ? ICON.stop : ICON.speaker),
       h('span', { text: on ? t('stopReading') : t('readAloud') }));
   }
 
+  /* What the server reads for this screen: its text keys, in order. */
+  function speechKeys() {
+    if (st.screen === 'start') return ['intro'];
+    if (st.screen === 'thanks') return ['thanks', 'help'];
+    var q = byId[st.qid], keys = [q.id];
+    if (q.type === 'smiley' || q.type === 'yesno' || q.type === 'choice' || q.type === 'multi') {
+      options(q).forEach(function (o) { keys.push(q.id + '.' + String(o.v)); });
+    }
+    return keys;
+  }
+
+  function speechURL(key) {
+    return '/api/speech?survey=' + encodeURIComponent(survey.id) +
+      '&lang=' + encodeURIComponent(st.lang) + '&text=' + encodeURIComponent(key);
+  }
+
+  /* Plays the server's audio for keys, one after the other. */
+  function playServer(keys) {
+    var i = 0, a = new W.Audio(), retried = false;
+    player = a;
+    a.preload = 'auto';
+    function step() {
+      if (player !== a) return;
+      if (i >= keys.length) { player = null; readButton(false); return; }
+      retried = false;
+      play(keys[i++]);
+    }
+    function play(key) {
+      a.src = speechURL(key);
+      var p = a.play();
+      if (p && p.catch) p.catch(fail);
+    }
+    /* The server renders one new text at a time and may ask to wait. */
+    function fail() {
+      if (player !== a) return;
+      if (!retried) {
+        retried = true;
+        W.setTimeout(function () { if (player === a) play(keys[i - 1]); }, 2000);
+        return;
+      }
+      player = null;
+      readButton(false);
+      announce(t('audioFailed'));
+    }
+    a.onended = step;
+    a.onerror = fail;
+    readButton(true);
+    step();
+  }
+
   function toggleSpeech(main) {
-    var ss = W.speechSynthesis;
-    if (ss.speaking || ss.pending) { stopSpeech(); return; }
+    if (player || (speechOK() && (W.speechSynthesis.speaking || W.speechSynthesis.pending))) {
+      stopSpeech();
+      return;
+    }
+    var v = browserVoice();
+    if (!v) { playServer(speechKeys()); return; }
     var parts = Array.prototype.map.call(main.querySelectorAll('.say'), function (e) {
       var s = e.textContent.replace(/\s+/g, ' ').trim();
       return /[.!?:…]$/.test(s) ? s : s + '.';
     });
     var u = new W.SpeechSynthesisUtterance(parts.join(' '));
     u.lang = VOICE[st.lang] || st.lang;
-    var want = u.lang.toLowerCase(), base = st.lang.toLowerCase();
-    var voices = ss.getVoices() || [];
-    var v = voices.filter(function (x) { return x.lang.replace('_', '-').toLowerCase() === want; })[0] ||
-      voices.filter(function (x) { return x.lang.toLowerCase().slice(0, base.length) === base; })[0];
-    if (v) u.voice = v;
+    u.voice = v;
     u.rate = 0.95;
-    u.onend = u.onerror = function () { readButton(false); };
+    u.onend = function () { readButton(false); };
+    /* A voice that fails (Chromium without speech-dispatcher): the server reads. */
+    u.onerror = function (e) {
+      readButton(false);
+      if (e && e.error !== 'interrupted' && e.error !== 'canceled') playServer(speechKeys());
+    };
     readButton(true);
-    ss.speak(u);
+    W.speechSynthesis.speak(u);
   }
 
   /* ---------- offline queue ---------- */
@@ -879,7 +1028,10 @@
   function load() {
     W.clearTimeout(loadT);
     if (!cfg.survey) { message(t('notFound'), false); return; }
-    fetchSurvey().then(function (def) {
+    var inline = cfg.def;
+    cfg.def = null;     /* once: a retry or a kiosk refresh asks the server */
+    (inline && inline.languages && Array.isArray(inline.questions) ?
+      Promise.resolve(inline) : fetchSurvey()).then(function (def) {
       if (!def) { message(t('notFound'), false); return; }
       useSurvey(def);
       booting = true;

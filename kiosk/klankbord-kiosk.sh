@@ -102,6 +102,7 @@ while :; do
 		--disable-infobars \
 		--check-for-update-interval=31536000 \
 		--autoplay-policy=no-user-gesture-required \
+		--enable-speech-dispatcher \
 		--password-store=basic \
 		--ozone-platform-hint=auto \
 		"$URL" &

@@ -114,7 +114,8 @@ int
 cmd_qr(int argc, char **argv)
 {
 	static const char synopsis[] = "klankbord qr --survey ID --location LOC"
-	    " [--lang xx] [--format svg|png] [--size N] [--poster] [-o FILE]";
+	    " [--lang xx] [--format svg|png] [--size N] [--poster] [--force]"
+	    " [-o FILE]";
 	struct config *c = NULL;
 	struct survey_set *set = NULL;
 	struct link_request req;
@@ -153,6 +154,16 @@ cmd_qr(int argc, char **argv)
 	}
 	req.size = (unsigned)size;
 	status = 1;
+	if (link_base_private(config_get(c, "base-url"))) {
+		fprintf(stderr, "klankbord: %s --base-url %s: phones cannot "
+		    "reach a loopback or private address; set --base-url (or "
+		    "base_url, KLANKBORD_BASE_URL) to the public address%s\n",
+		    config_get(c, "force") ? "warning:" : "refused:",
+		    config_get(c, "base-url"), config_get(c, "force") ? "" :
+		    ", or add --force to make it anyway");
+		if (!config_get(c, "force"))
+			goto out;
+	}
 	if (load_surveys(config_get(c, "surveys"), &set) == -1)
 		goto out;
 	rc = link_render(set, config_get(c, "base-url"), &req, &data, &len,

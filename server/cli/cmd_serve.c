@@ -140,6 +140,10 @@ serve_options(struct config *c, struct http_options *ho, struct app *app)
 		opt_bad(c, "base-url", "must start with http:// or https://");
 		return -1;
 	}
+	/* (the address itself stays out of the log: it may be an IP) */
+	if (link_base_private(app->base_url))
+		log_warnx("--base-url is a loopback or private address: QR "
+		    "codes, posters and SMS links will not work on phones");
 	return sms_options(c, app);
 }
 /*

@@ -22,6 +22,7 @@
 #include "config.h"
 #include "dashboard.h"
 #include "http.h"
+#include "i18n.h"
 #include "link.h"
 #include "log.h"
 #include "report.h"
@@ -59,6 +60,8 @@ const struct config_opt cli_options[] = {
 	{ "size", 0, "600", "PNG width and height in pixels", CMD_QR },
 	{ "poster", 0, NULL, "an A4 poster (SVG) instead of the bare code",
 	    CMD_QR | CONFIG_BOOLEAN },
+	{ "force", 0, NULL, "make the code even when --base-url is a "
+	    "loopback or private address", CMD_QR | CONFIG_BOOLEAN },
 	{ "output", 'o', NULL, "write to FILE instead of standard output",
 	    CMD_QR },
 	{ "web-dir", 0, "kiosk", "folder of the respondent app's files",
@@ -151,6 +154,13 @@ load_surveys(const char *dir, struct survey_set **out)
 
 	buf_init(&errors, 1024 * 1024);
 	rc = survey_set_load(dir, out, &errors);
+	if (rc == 0 && i18n_find(survey_set_i18n(*out), "nl") == NULL) {
+		buf_printf(&errors, "%s/i18n/nl.json:1:1: missing: the "
+		    "interface texts of the respondent app\n", dir);
+		survey_set_free(*out);
+		*out = NULL;
+		rc = -1;
+	}
 	if (rc == -1)
 		fprintf(stderr, "%s", buf_cstr(&errors));
 	buf_free(&errors);
@@ -278,8 +288,13 @@ register_surveys(struct store *st, struct survey_set *set)
 	for (i = 0; i < survey_set_count(set); i++) {
 		const struct survey *s = survey_set_at(set, i);
 
+		/* Versions stored before fingerprints covered only the
+		 * structure hold the older fingerprint of every byte. */
 		if (store_survey_version_check(st, s->id, s->version,
-		    s->fingerprint, s->def_json, err, sizeof(err)) == -1) {
+		    s->fingerprint, s->def_json, err, sizeof(err)) == -1 &&
+		    store_survey_version_check(st, s->id, s->version,
+		    s->fingerprint_legacy, s->def_json, err,
+		    sizeof(err)) == -1) {
 			log_warnx("%s", err);
 			return -1;
 		}

@@ -201,7 +201,14 @@ http_send_reply(struct http_request *r, int status)
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
 	if (strncmp(ctype, "text/html", 9) == 0) {
-		MHD_add_response_header(resp, "Content-Security-Policy", csp);
+		/* unless the handler set its own (the respondent app's
+		 * pages allow their inline script and style by hash) */
+		for (i = 0; i < r->nheaders; i++)
+			if (strcmp(r->hname[i], "Content-Security-Policy") == 0)
+				break;
+		if (i == r->nheaders)
+			MHD_add_response_header(resp,
+			    "Content-Security-Policy", csp);
 		MHD_add_response_header(resp, "X-Frame-Options", "DENY");
 	}
 	if (strncmp(r->url, "/admin", 6) == 0)

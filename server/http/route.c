@@ -32,6 +32,9 @@ const struct route http_routes[] = {
 	{ "GET",  "/kiosk/",		1, PUBLIC, PAGE, web_kiosk_page, NULL },
 	{ "GET",  "/i/",		1, PUBLIC, PAGE, web_invite_page, NULL },
 	{ "GET",  "/assets/",		1, PUBLIC, PAGE, web_asset, NULL },
+	{ "GET",  "/favicon.ico",	0, PUBLIC, PAGE, web_favicon, NULL },
+	{ "GET",  "/",			0, PUBLIC, PAGE, web_home, NULL },
+	{ "GET",  "/api/speech",	0, PUBLIC, API, speech_get, NULL },
 
 	{ "GET",  "/admin/login",	0, PUBLIC, PAGE, admin_login_page,
 	    NULL },

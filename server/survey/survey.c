@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "i18n.h"
 #include "jsonpos.h"
 #include "survey.h"
 #include "util.h"
@@ -34,6 +35,7 @@ struct survey_set {
 	json_t			 *locations_def;
 	char			 *list_json;
 	size_t			  list_json_len;
+	struct i18n		 *i18n;		/* interface texts */
 };
 
 /* Where the validator is inside the file, for messages. */
@@ -917,18 +919,46 @@ check_survey_k(struct vctx *v, struct survey *s)
 }
 
 static void
-survey_fingerprint(struct survey *s)
+sha256_hex(json_t *j, char out[65])
 {
 	unsigned char h[crypto_hash_sha256_BYTES];
-	char *qs;
+	char *js;
 
-	qs = json_dumps(json_object_get(s->def, "questions"),
-	    JSON_COMPACT | JSON_SORT_KEYS);
-	if (qs == NULL)
-		qs = xstrdup("");
-	crypto_hash_sha256(h, (const unsigned char *)qs, strlen(qs));
-	hex_encode(h, sizeof(h), s->fingerprint);
-	free(qs);
+	js = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+	if (js == NULL)
+		js = xstrdup("");
+	crypto_hash_sha256(h, (const unsigned char *)js, strlen(js));
+	hex_encode(h, sizeof(h), out);
+	free(js);
+}
+
+/*
+ * The version covers the questions' structure, not their words: the
+ * questions without "text" and "hint", options by id only.  So adding or
+ * correcting a translation needs no new version.  fingerprint_legacy
+ * (every byte of the questions) is what versions stored before that hold.
+ */
+static void
+survey_fingerprint(struct survey *s)
+{
+	json_t *qs = json_object_get(s->def, "questions");
+	json_t *shape = json_array(), *q, *c, *opts, *o;
+	size_t i, j;
+
+	json_array_foreach(qs, i, q) {
+		c = json_deep_copy(q);
+		json_object_del(c, "text");
+		json_object_del(c, "hint");
+		json_object_del(c, "theme");
+		opts = json_object_get(c, "options");
+		json_array_foreach(opts, j, o) {
+			json_array_set(opts, j, json_object_get(o, "id"));
+		}
+		json_array_append_new(shape, c);
+	}
+	sha256_hex(shape, s->fingerprint);
+	json_decref(shape);
+	sha256_hex(qs, s->fingerprint_legacy);
 }
 
 struct survey *
@@ -1266,6 +1296,15 @@ survey_set_load(const char *dir, struct survey_set **out, struct buf *errors)
 		    "locations responses are counted under\n", dir);
 		bad = 1;
 	}
+	{
+		struct buf idir;
+
+		buf_init(&idir, 4096);
+		buf_printf(&idir, "%s/i18n", dir);
+		if (i18n_load(buf_cstr(&idir), &set->i18n, errors) == -1)
+			bad = 1;
+		buf_free(&idir);
+	}
 	if (set->nsurveys == 0 && !bad) {
 		buf_printf(errors, "%s:1:1: no survey definitions (*.json) "
 		    "found\n", dir);
@@ -1312,7 +1351,14 @@ survey_set_free(struct survey_set *set)
 	free(set->locations);
 	json_decref(set->locations_def);
 	free(set->list_json);
+	i18n_free(set->i18n);
 	free(set);
+}
+
+const struct i18n *
+survey_set_i18n(const struct survey_set *set)
+{
+	return set->i18n;
 }
 
 size_t

@@ -14,6 +14,7 @@
 #include "app.h"
 #include "auth.h"
 #include "dashboard.h"
+#include "link.h"
 #include "log.h"
 #include "report.h"
 #include "util.h"
@@ -994,7 +995,18 @@ links(struct buf *b, struct app *app, const struct report *rep)
 {
 	size_t i;
 
-	buf_puts(b, "<h2 id=\"delen\">Delen en printen</h2><table><thead><tr><th>Locatie"
+	buf_puts(b, "<h2 id=\"delen\">Delen en printen</h2>");
+	if (link_base_private(app->base_url)) {
+		buf_puts(b, "<p class=\"error\" id=\"base-url-warning\" "
+		    "role=\"alert\"><strong>Let op: deze codes en posters "
+		    "werken niet op telefoons.</strong> Ze wijzen naar ");
+		buf_html(b, app->base_url);
+		buf_puts(b, ", een adres dat alleen op deze computer of dit "
+		    "netwerk bestaat. Start de server met <code>--base-url"
+		    "</code> (of <code>base_url</code>) op het openbare "
+		    "adres. Dit geldt ook voor links in sms-uitnodigingen.</p>");
+	}
+	buf_puts(b, "<table><thead><tr><th>Locatie"
 	    "</th><th>QR-code</th><th>Poster</th><th>Kiosk</th></tr></thead>"
 	    "<tbody>");
 	for (i = 0; i < survey_set_location_count(app->surveys); i++) {

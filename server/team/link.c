@@ -1,13 +1,59 @@
 /*
  * link.c — survey links as URLs, QR codes and posters.
  */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "i18n.h"
 #include "link.h"
 #include "qr.h"
 #include "util.h"
+
+int
+link_base_private(const char *base_url)
+{
+	unsigned char a[16];
+	char host[256];
+	const char *p = strstr(base_url, "://"), *e;
+	size_t n;
+
+	p = p ? p + 3 : base_url;
+	if (*p == '[') {			/* [IPv6]:port */
+		e = strchr(++p, ']');
+		if (e == NULL)
+			return 1;
+	} else {
+		e = p + strcspn(p, ":/?#");
+	}
+	n = (size_t)(e - p);
+	if (n == 0 || n >= sizeof(host))
+		return 1;
+	memcpy(host, p, n);
+	host[n] = '\0';
+	if (inet_pton(AF_INET, host, a) == 1)
+		return a[0] == 127 || a[0] == 10 || a[0] == 0 ||
+		    (a[0] == 172 && (a[1] & 0xf0) == 16) ||
+		    (a[0] == 192 && a[1] == 168) ||
+		    (a[0] == 169 && a[1] == 254) ||
+		    (a[0] == 100 && (a[1] & 0xc0) == 64);
+	if (inet_pton(AF_INET6, host, a) == 1) {
+		static const unsigned char lo[16] = { [15] = 1 }, any[16];
+
+		return memcmp(a, lo, 16) == 0 || memcmp(a, any, 16) == 0 ||
+		    (a[0] & 0xfe) == 0xfc || (a[0] == 0xfe &&
+		    (a[1] & 0xc0) == 0x80);
+	}
+	if (strchr(host, '.') == NULL)		/* localhost, kiosk-pc */
+		return 1;
+	n = strlen(host);
+	return (n > 10 && strcasecmp(host + n - 10, ".localhost") == 0) ||
+	    (n > 6 && strcasecmp(host + n - 6, ".local") == 0) ||
+	    (n > 9 && strcasecmp(host + n - 9, ".internal") == 0) ||
+	    (n > 10 && strcasecmp(host + n - 10, ".home.arpa") == 0);
+}
 
 char *
 link_url(const char *base_url, const char *survey, const char *loc,
@@ -27,21 +73,54 @@ link_url(const char *base_url, const char *survey, const char *loc,
 	return buf_release(&b, NULL);
 }
 
-/* "Tell us how it went", anonymous, minutes: one B1 sentence. */
+/*
+ * The poster's sentence in lang: scan with the phone's camera, anonymous,
+ * how long (the interface texts' posterScan and posterAnonymous).
+ */
 static char *
-poster_sentence(const char *lang, long long minutes)
+poster_sentence(const struct i18n *i, const char *lang, long long minutes)
 {
+	const char *scan = i18n_text(i, lang, "posterScan", 0);
+	const char *anon = i18n_text(i, lang, "posterAnonymous", 0), *p;
 	struct buf b;
 
-	buf_init(&b, 1024);
-	if (strcmp(lang, "nl") == 0)
-		buf_printf(&b, "Vertel ons hoe de hulp was. Het is anoniem en "
-		    "duurt ongeveer %lld minuten.", minutes);
-	else if (strcmp(lang, "en") == 0)
-		buf_printf(&b, "Tell us how the help was. It is anonymous and "
-		    "takes about %lld minutes.", minutes);
-	else
+	if (scan == NULL || anon == NULL)
 		return NULL;
+	buf_init(&b, 1024);
+	buf_puts(&b, scan);
+	buf_puts(&b, ". ");
+	for (p = anon; *p != '\0'; p++) {
+		if (strncmp(p, "{n}", 3) == 0) {
+			buf_printf(&b, "%lld", minutes);
+			p += 2;
+		} else {
+			buf_putc(&b, *p);
+		}
+	}
+	return buf_release(&b, NULL);
+}
+
+/* "Ook in: English · العربية · ..." and the help line, in lang. */
+static char *
+poster_languages(const struct i18n *i, const struct survey *s,
+    const char *lang)
+{
+	const char *also = i18n_text(i, lang, "posterLanguages", 0);
+	struct buf b;
+	size_t k, n = 0;
+
+	if (also == NULL || s->nlanguages < 2)
+		return NULL;
+	buf_init(&b, 2048);
+	buf_puts(&b, also);
+	for (k = 0; k < s->nlanguages; k++) {
+		const struct i18n_lang *l = i18n_find(i, s->languages[k]);
+
+		if (strcmp(s->languages[k], lang) == 0)
+			continue;
+		buf_puts(&b, n++ ? " · " : " ");
+		buf_puts(&b, l != NULL ? l->name : s->languages[k]);
+	}
 	return buf_release(&b, NULL);
 }
 
@@ -62,7 +141,8 @@ link_render(const struct survey_set *set, const char *base_url,
 	struct qr_poster p;
 	struct qr *q = NULL;
 	const char *first, *second = NULL;
-	char *url = NULL, *sent[2] = { NULL, NULL };
+	char *url = NULL, *sent[2] = { NULL, NULL }, *langs = NULL;
+	const struct i18n *i18n = survey_set_i18n(set);
 	json_t *mj;
 	long long minutes;
 	int rc = 500;
@@ -109,8 +189,10 @@ link_render(const struct survey_set *set, const char *base_url,
 			    s->languages[1] : s->languages[0];
 		mj = json_object_get(s->def, "minutes");
 		minutes = json_is_integer(mj) ? json_integer_value(mj) : 5;
-		sent[0] = poster_sentence(first, minutes);
-		sent[1] = second ? poster_sentence(second, minutes) : NULL;
+		sent[0] = poster_sentence(i18n, first, minutes);
+		sent[1] = second ? poster_sentence(i18n, second, minutes) :
+		    NULL;
+		langs = poster_languages(i18n, s, first);
 		memset(&p, 0, sizeof(p));
 		p.title[0] = text_in(s, "title", first);
 		p.title[1] = second ? text_in(s, "title", second) : NULL;
@@ -123,6 +205,8 @@ link_render(const struct survey_set *set, const char *base_url,
 			    loc->name, "nl"));
 		p.url = url;
 		p.lang = first;
+		p.footer[0] = langs;
+		p.footer[1] = i18n_text(i18n, first, "posterHelp", 0);
 		if (req->format == LINK_POSTER_SVG) {
 			*out = qr_poster_svg(q, &p, len);
 			*ctype = "image/svg+xml";
@@ -140,6 +224,7 @@ link_render(const struct survey_set *set, const char *base_url,
 out:
 	free(sent[0]);
 	free(sent[1]);
+	free(langs);
 	free(url);
 	qr_free(q);
 	return rc;

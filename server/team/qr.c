@@ -88,6 +88,7 @@ static const char poster_css[] =
 	"  margin: 0 0 2mm; }\n"
 	".poster .url { font-family: \"DejaVu Sans Mono\", Menlo, Consolas,\n"
 	"  monospace; font-size: 12pt; overflow-wrap: anywhere; margin: 0; }\n"
+	".poster .footer { font-size: 13pt; margin: 3mm 0 0; }\n"
 	"@media screen {\n"
 	"  body { background: #ccc; padding: 8mm 0; }\n"
 	"  .poster { width: 210mm; min-height: 297mm; padding: 15mm;\n"
@@ -558,7 +559,7 @@ poster_valid(const struct qr_poster *p)
 
 /* The lines of every block of the SVG poster, wrapped once. */
 struct poster_layout {
-	struct poster_lines	 title, title2, sent[2], loc, url;
+	struct poster_lines	 title, title2, sent[2], loc, url, foot[2];
 	const struct poster_style *url_style;
 };
 
@@ -574,6 +575,10 @@ poster_layout_make(struct poster_layout *l, const struct qr_poster *p)
 	if (p->sentence[1] != NULL)
 		poster_wrap(&l->sent[1], &style_sentence, p->sentence[1]);
 	poster_wrap(&l->loc, &style_location, p->location);
+	if (p->footer[0] != NULL)
+		poster_wrap(&l->foot[0], &style_sentence, p->footer[0]);
+	if (p->footer[1] != NULL)
+		poster_wrap(&l->foot[1], &style_sentence, p->footer[1]);
 	l->url_style = &style_url;
 	if (qr_utf8_count(p->url, strlen(p->url)) >
 	    style_url.chars * style_url.lines)
@@ -590,6 +595,8 @@ poster_layout_free(struct poster_layout *l)
 	poster_lines_free(&l->sent[1]);
 	poster_lines_free(&l->loc);
 	poster_lines_free(&l->url);
+	poster_lines_free(&l->foot[0]);
+	poster_lines_free(&l->foot[1]);
 }
 
 /*
@@ -625,7 +632,9 @@ qr_poster_svg(const struct qr *q, const struct qr_poster *p, size_t *len)
 	above = POSTER_TOP + l.title.n * style_title.line +
 	    l.title2.n * style_title2.line + 3.0 +
 	    (l.sent[0].n + l.sent[1].n) * style_sentence.line + 2.0;
-	below = l.loc.n * style_location.line + l.url.n * l.url_style->line;
+	below = l.loc.n * style_location.line + l.url.n * l.url_style->line +
+	    (l.foot[0].n + l.foot[1].n) * style_sentence.line +
+	    (l.foot[0].n + l.foot[1].n > 0 ? 3.0 : 0);
 	s = poster_qr_size(q, above, below);
 	quiet = QR_QUIET * s / q->width;
 	/* Half of what is left over goes on top, to balance the page. */
@@ -659,7 +668,9 @@ qr_poster_svg(const struct qr *q, const struct qr_poster *p, size_t *len)
 	buf_puts(&b, "\"/>\n</svg>\n");
 	y += s + quiet;
 	y = poster_text(&b, &style_location, &l.loc, y);
-	(void)poster_text(&b, l.url_style, &l.url, y);
+	y = poster_text(&b, l.url_style, &l.url, y);
+	y = poster_text(&b, &style_sentence, &l.foot[0], y + 3.0);
+	(void)poster_text(&b, &style_sentence, &l.foot[1], y);
 	buf_puts(&b, "</g>\n</svg>\n");
 	poster_layout_free(&l);
 	return qr_buf_finish(&b, len);
@@ -711,6 +722,8 @@ qr_poster_html(const struct qr *q, const struct qr_poster *p, size_t *len)
 	buf_puts(&b, "</div>\n");
 	poster_html_elem(&b, "p", "location", p->location);
 	poster_html_elem(&b, "p", "url", p->url);
+	poster_html_elem(&b, "p", "footer", p->footer[0]);
+	poster_html_elem(&b, "p", "footer", p->footer[1]);
 	buf_puts(&b, "</main>\n</body>\n</html>\n");
 	return qr_buf_finish(&b, len);
 }

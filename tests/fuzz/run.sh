@@ -35,6 +35,8 @@ fi
 if pkg-config --exists nettle 2>/dev/null; then
 	PKGS="$PKGS nettle"
 fi
+# Read-aloud: eSpeak NG and Opus.
+PKGS="$PKGS espeak-ng libopusenc opus"
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined \
 -fno-omit-frame-pointer"
 DEFS="-Iinclude -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -std=c11"

@@ -164,13 +164,15 @@ OUDERS_VERSION = survey_version("ouders")
 
 def response(**over):
     """A complete, valid ouders response with a fresh submission id."""
-    r = {"survey": "ouders", "version": 1, "channel": "qr",
+    r = {"survey": "ouders", "version": OUDERS_VERSION, "channel": "qr",
          "location": "overvecht", "lang": "nl",
          "submission_id": str(uuid.uuid4()),
-         "answers": {"gehoord": 4, "duidelijk": 3, "hulpverleners": "2",
-                     "opnieuw_vertellen": True, "hoe_vaak": "1", "plan": 4,
-                     "op_tijd": 5, "veiliger": 4, "beter_aan": 4,
-                     "cijfer": 8, "aanbevelen": 9,
+         # satisfaction (7.5 + 10 + 10 + 0 + 8) / 5 = 7.1
+         "answers": {"gehoord": 4, "serieus": True, "duidelijk": True,
+                     "hulpverleners": "2",
+                     "opnieuw_vertellen": True, "hoe_vaak": "1", "plan": False,
+                     "veiliger": True, "beter_aan": False,
+                     "bezwaar": True, "cijfer": 8, "aanbevelen": 9,
                      "beter_doen": "Sneller terugbellen."}}
     r.update(over)
     return r

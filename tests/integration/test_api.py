@@ -4,7 +4,7 @@ import json
 import re
 import uuid
 
-from kb import Server, response, db_query
+from kb import Server, response, db_query, OUDERS_VERSION
 
 
 JSON = {"Content-Type": "application/json"}
@@ -34,7 +34,7 @@ def test_survey_definition():
     with Server() as s:
         st, h, body = s.get("/api/surveys/ouders")
         d = json.loads(body)
-        assert st == 200 and d["id"] == "ouders" and d["version"] == 1
+        assert st == 200 and d["id"] == "ouders" and d["version"] == OUDERS_VERSION
         assert len(d["questions"]) >= 9
         st, _, body = s.get("/api/surveys/nope")
         _err(st, body, 404, "unknown_survey")
@@ -58,7 +58,7 @@ def test_post_stores_exactly_the_allowed_fields():
         rows = db_query(s.db, "SELECT survey, version, channel, location, lang, week, answers FROM acked")
         assert len(rows) == 1
         survey, version, channel, loc, lang, week, answers = rows[0]
-        assert (survey, version, channel, loc, lang) == ("ouders", 1, "qr", "overvecht", "nl")
+        assert (survey, version, channel, loc, lang) == ("ouders", OUDERS_VERSION, "qr", "overvecht", "nl")
         assert len(week) == 8 and week[4:6] == "-W", week
         a = json.loads(answers)
         assert a["beter_doen"] == "Bel [telefoon] of mail [e-mail], ik woon op [postcode].", a
@@ -215,7 +215,7 @@ def test_pages_and_assets():
         # A hostile query value cannot break out of the data block.
         st, h, body = s.get("/s/ouders?loc=overvecht&lang=%3C/script%3E%3Cscript%3Ealert(1)%3C/script%3E")
         assert b"<script>alert" not in body
-        for name, ctype in [("app.js", "text/javascript"), ("app.css", "text/css"), ("i18n.js", "text/javascript")]:
+        for name, ctype in [("app.js", "text/javascript"), ("app.css", "text/css")]:
             st, h, body = s.get("/assets/" + name)
             assert st == 200 and h["content-type"].startswith(ctype) and len(body) > 0
         assert s.get("/assets/app.html")[0] == 404

@@ -29,9 +29,10 @@ def _post(s, n, **over):
 def _varied(i, **over):
     """The i-th of a varied set of answers: no question alike for all."""
     a = dict(response()["answers"])
-    a.update(gehoord=3 + i % 3, duidelijk=2 + i % 4, plan=1 + i % 5,
-             op_tijd=2 + (i * 3) % 4, veiliger=1 + (i * 2) % 5,
-             beter_aan=1 + (i + 2) % 5, cijfer=6 + i % 4,
+    a.update(gehoord=3 + i % 3, serieus=i % 3 != 0, duidelijk=i % 4 != 0,
+             waarom=i % 2 == 0, plan=i % 5 != 0, op_tijd=(i * 3) % 4 != 0,
+             veiliger=(i * 2) % 5 != 0, beter_aan=(i + 2) % 5 != 0,
+             bezwaar=i % 3 == 1, cijfer=6 + i % 4,
              aanbevelen=9 + i % 2, hulpverleners=["1", "2", "3"][i % 3],
              opnieuw_vertellen=i % 2 == 0)
     if i % 2:
@@ -41,9 +42,10 @@ def _varied(i, **over):
 
 
 def _score(a):
-    """A response's satisfaction score: smileys 1-5 as 0-10, the grade as is."""
-    s = [(a[q] - 1) * 2.5 for q in ("gehoord", "duidelijk", "plan", "op_tijd")]
-    s.append(a["cijfer"])
+    """A response's satisfaction score: the mean of its answered satisfaction
+    questions, smileys 1-5 as 0-10, yes as 10 and no as 0, the grade as is."""
+    s = [(a["gehoord"] - 1) * 2.5, a["cijfer"]]
+    s += [10.0 if a[q] else 0.0 for q in ("serieus", "duidelijk", "waarom", "plan", "op_tijd") if q in a]
     return sum(s) / len(s)
 
 

@@ -31,13 +31,13 @@ QUARTER_OF = {"2025-01": "2025-Q1", "2025-02": "2025-Q1", "2025-03": "2025-Q1"}
 def _answers(rng, homogeneous=False):
     a = dict(response()["answers"])
     if homogeneous:
-        a.update(gehoord=4, duidelijk=4, plan=4, op_tijd=4, cijfer=8,
-                 aanbevelen=8, veiliger=4, beter_aan=4, hulpverleners="2",
-                 opnieuw_vertellen=False)
+        a.update(gehoord=4, serieus=True, duidelijk=True, waarom=True, plan=True,
+                 op_tijd=True, cijfer=8, aanbevelen=8, veiliger=True, beter_aan=True,
+                 bezwaar=True, hulpverleners="2", opnieuw_vertellen=False)
         a.pop("hoe_vaak", None)
     else:
-        a.update(gehoord=rng.randint(1, 5), duidelijk=rng.randint(1, 5),
-                 plan=rng.randint(1, 5), cijfer=rng.randint(3, 10),
+        a.update(gehoord=rng.randint(1, 5), duidelijk=rng.randint(1, 5) > 2,
+                 plan=rng.randint(1, 5) > 2, cijfer=rng.randint(3, 10),
                  aanbevelen=rng.randint(0, 10),
                  hulpverleners=rng.choice(["1", "2", "3", "4-plus"]))
     a["beter_doen"] = "Opmerking %s" % rng.choice(["alfa", "beta", "gamma", "delta"])

@@ -244,7 +244,7 @@ def _cases(ctx):
     # Huge numbers.
     for name, text in [("version 2^63", '9223372036854775808'), ("version 1e400", "1e400"),
                        ("version -2^63-1", "-9223372036854775809")]:
-        add("huge " + name, P(json.dumps(_resp()).replace('"version": 1', '"version": ' + text)), 400, "bad_json")
+        add("huge " + name, P(json.dumps(_resp()).replace('"version": %d' % OUDERS_VERSION, '"version": ' + text)), 400, "bad_json")
     add("huge grade int64", P(_resp(answers=_answers(cijfer=2 ** 63 - 1))), 422, "invalid_answer", field="cijfer")
     add("huge grade 1e300", P(_resp(answers=_answers(cijfer=1e300))), 422, "invalid_answer", field="cijfer")
     add("huge version int64", P(_resp(version=2 ** 63 - 1)), 422, "unknown_version", field="version")
@@ -265,7 +265,7 @@ def _cases(ctx):
         add("missing " + f, P(_resp(**{f: None})), 422, code, field=field)
     add("missing everything", P("{}"), 422, "invalid", field="survey")
     add("duplicate survey", P('{"survey": "ouders", "survey": "jongeren"}'), 400, "bad_json")
-    add("duplicate version", P(json.dumps(_resp()).replace('"version": 1', '"version": 1, "version": 1')), 400, "bad_json")
+    add("duplicate version", P(json.dumps(_resp()).replace('"version": %d' % OUDERS_VERSION, '"version": 1, "version": 1')), 400, "bad_json")
     add("duplicate answer", P(json.dumps(_resp()).replace('"gehoord": 4', '"gehoord": 4, "gehoord": 5')), 400, "bad_json")
     add("duplicate multi option", P(_resp(survey="participatie", version=survey_version("participatie"), answers={"meedenken": True, "manieren": ["gesprek", "gesprek"]})),
         422, "invalid_answer", field="manieren")
@@ -302,7 +302,8 @@ def _cases(ctx):
     add("method PUT /admin/yousaid", dict(raw=_req("PUT", "/admin/yousaid", body="x")), 405, "method_not_allowed")
     add("method DELETE /assets/app.js", dict(raw=_req("DELETE", "/assets/app.js")), 405, "method_not_allowed")
     add("method HEAD on POST-only", dict(raw=_req("HEAD", "/api/responses")), 405, head=True)
-    add("method TRACE /", dict(raw=_req("TRACE", "/")), 404, "not_found")
+    add("method TRACE /", dict(raw=_req("TRACE", "/")), 405, "method_not_allowed")  # GET / is a page
+    add("method TRACE /nothing", dict(raw=_req("TRACE", "/nothing")), 404, "not_found")
     add("method OPTIONS *", dict(raw=_req("OPTIONS", "*")), (400, 404))
 
     # Malformed HTTP.

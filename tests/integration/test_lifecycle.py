@@ -113,22 +113,24 @@ def test_changed_questions_need_a_new_version():
             pass
         path = os.path.join(sdir, "ouders.json")
         d = json.load(open(path))
-        d["questions"][0]["text"]["nl"] = "Een andere vraag?"
+        v = d["version"]
+        # New words alone are no new question (test_lang); a new type is.
+        d["questions"][0]["type"] = "grade"
         json.dump(d, open(path, "w"), ensure_ascii=False, indent=2)
         s = Server(tmp=tmp, db=db, surveys=sdir)
         assert s.start(expect_fail=True) == 1
-        assert any("survey 'ouders' version 1" in l and "new \"version\"" in l for l in s.log), s.log
-        # Raising the version is accepted; answers to version 1 still are too
-        # (a kiosk may hold them in its offline queue).
-        d["version"] = 2
+        assert any("survey 'ouders' version %d" % v in l and "new \"version\"" in l for l in s.log), s.log
+        # Raising the version is accepted; answers to the old version still
+        # are too (a kiosk may hold them in its offline queue).
+        d["version"] = v + 1
         json.dump(d, open(path, "w"), ensure_ascii=False, indent=2)
         with Server(tmp=tmp, db=db, surveys=sdir, args=["--rate-limit", "off"]) as s:
             st, _, body = s.get("/api/surveys/ouders")
-            assert json.loads(body)["version"] == 2
-            assert s.post("/api/responses", response(version=2))[0] == 201
-            assert s.post("/api/responses", response(version=1))[0] == 201
-            assert s.post("/api/responses", response(version=3))[0] == 422
-            assert db_query(db, "SELECT version, count(*) FROM acked GROUP BY version") == [(1, 1), (2, 1)]
+            assert json.loads(body)["version"] == v + 1
+            assert s.post("/api/responses", response(version=v + 1))[0] == 201
+            assert s.post("/api/responses", response(version=v))[0] == 201
+            assert s.post("/api/responses", response(version=v + 2))[0] == 422
+            assert db_query(db, "SELECT version, count(*) FROM acked GROUP BY version") == [(v, 1), (v + 1, 1)]
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -11,7 +11,8 @@ import tempfile
 from kb import BIN, ROOT, run_tool
 
 SURVEYS = os.path.join(ROOT, "surveys")
-BASE = "http://127.0.0.1:8080"
+# A public address: a loopback or private one is refused (test_qr_private_base_url).
+BASE = "https://klankbord.example"
 PNG_SIG = b"\x89PNG\r\n\x1a\n"
 # 48 characters: the longest location id SPEC.md §3 allows.
 LONG_LOC = "buurtteam-overvecht-de-gagel-noordoost-proef-026"
@@ -340,5 +341,50 @@ def test_qr_bad_surveys_folder():
     try:
         _refused(tmp, "--survey", "ouders", "--location", "overvecht",
                  surveys=os.path.join(tmp, "does-not-exist"))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_qr_private_base_url_refused_without_force():
+    tmp = _tmp()
+    try:
+        for base in ["http://127.0.0.1:8080", "http://localhost:8080", "http://10.1.2.3",
+                     "http://192.168.1.20:8080/", "http://172.20.0.5", "http://[::1]:8080",
+                     "http://[fd00::1]/", "http://kiosk-pc:8080", "http://printer.local",
+                     "http://169.254.10.10"]:
+            out = os.path.join(tmp, "p.svg")
+            rc, stdout, err = _qr("--survey", "ouders", "--location", "overvecht", "-o", out, base=base)
+            assert rc == 1 and "refused" in err and "--force" in err and base in err, (base, rc, err)
+            assert not os.path.exists(out), base
+            rc, stdout, err = _qr("--survey", "ouders", "--location", "overvecht", "--poster", "--force",
+                                  "-o", out, base=base)
+            assert rc == 0 and "warning" in err, (base, rc, err)
+            os.remove(out)
+        # the default base URL, from no flag at all, is refused too
+        rc, out, err = run_tool("qr", "--surveys", SURVEYS, "--survey", "ouders", "--location", "overvecht")
+        assert rc == 1 and "127.0.0.1" in err and out == "", err
+        for base in ["https://klankbord.example", "https://8.8.8.8", "https://[2001:db8::1]:8443",
+                     "https://172.32.0.1", "https://jeugd.utrecht.example/klankbord"]:
+            rc, stdout, err = _qr("--survey", "ouders", "--location", "overvecht", base=base)
+            assert rc == 0 and "warning" not in err, (base, err)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_qr_poster_says_scan_languages_and_help():
+    tmp = _tmp()
+    try:
+        for lang, scan, help_ in [(None, "Scan met de camera van uw telefoon", "0800-2000"),
+                                  ("ar", "امسح الرمز بكاميرا هاتفك", "0800-2000"),
+                                  ("uk", "Скануйте камерою телефону", "0800-2000")]:
+            extra = ("--lang", lang) if lang else ()
+            out = _make(tmp, "poster-%s.svg" % lang, "--survey", "ouders", "--location", "overvecht",
+                        "--poster", *extra)
+            text = re.sub(r"<[^>]*>", " ", open(out, encoding="utf-8").read())
+            assert scan in text and help_ in text and "Veilig Thuis" in text, (lang, text)
+            # the other languages, by their own names
+            for name in ["English", "Türkçe", "Polski"]:
+                assert name in text, (lang, name)
+            assert _decode(out, tmp, 1240).startswith(BASE + "/s/ouders?loc=overvecht")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -442,7 +442,8 @@ static const struct qr_poster evil_poster = {
 	{ "Zeg het ons: <i>anoniem</i> & kort.", "Tell us & <go>." },
 	"Buurtteam <Overvecht> & De Gagel",
 	"https://example.org/s/ouders?loc=overvecht&lang=en",
-	"nl\"x"
+	"nl\"x",
+	{ "Ook in: <English> & more", "Hulp nodig? <script>x</script> 0800-2000" }
 };
 
 static void
@@ -553,7 +554,8 @@ test_poster_svg_wraps(void **state)
 		{ "Een zin.", NULL },
 		"overvecht",
 		"https://example.org/s/ouders?loc=overvecht",
-		"nl"
+		"nl",
+		{ NULL, NULL }
 	};
 	struct qr *q = encode_ok(PINNED_URL);
 	char *svg, *long_word, *long_url;
@@ -697,7 +699,7 @@ test_poster_html(void **state)
 	/* Optional fields may be NULL. */
 	{
 		struct qr_poster p = { { "T", NULL }, { NULL, NULL }, "L",
-		    "https://x.nl/", NULL };
+		    "https://x.nl/", NULL, { NULL, NULL } };
 
 		html = qr_poster_html(q, &p, NULL);
 		assert_non_null(html);

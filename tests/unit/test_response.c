@@ -25,7 +25,7 @@
 #define SID_HASH	"7991d91b4550e802d6073b150e294233"
 
 #define BODY(rest) \
-	"{\"survey\": \"ouders\", \"version\": 1, \"channel\": \"qr\", " \
+	"{\"survey\": \"ouders\", \"version\": 2, \"channel\": \"qr\", " \
 	"\"location\": \"overvecht\", \"submission_id\": \"" SID "\"" rest "}"
 #define ANSWERS(a)	", \"answers\": {" a "}"
 #define MINIMAL		ANSWERS("\"gehoord\": 4, \"cijfer\": 8")
@@ -126,7 +126,7 @@ test_valid_response_fields(void **state)
 	accept_body(BODY(", \"lang\": \"en\"" ANSWERS("\"gehoord\": 4, "
 	    "\"cijfer\": 8, \"beter_doen\": \"  Bel 0612345678 \\n\"")), &r);
 	assert_string_equal(r.survey, "ouders");
-	assert_true(r.version == 1);
+	assert_true(r.version == 2);
 	assert_string_equal(r.channel, "qr");
 	assert_string_equal(r.location, "overvecht");
 	assert_string_equal(r.lang, "en");
@@ -165,7 +165,7 @@ test_default_language_and_channels(void **state)
 	response_clear(&r);
 	for (i = 0; i < KB_NELEM(ch); i++) {
 		snprintf(body, sizeof(body), "{\"survey\": \"jongeren\", "
-		    "\"version\": 1, \"channel\": \"%s\", \"location\": "
+		    "\"version\": 2, \"channel\": \"%s\", \"location\": "
 		    "\"utrecht-west\", \"submission_id\": \"abcdefgh\", "
 		    "\"answers\": {\"geluisterd\": 5}}", ch[i]);
 		accept_body(body, &r);
@@ -274,7 +274,7 @@ test_same_submission_same_hash(void **state)
 	accept_body(BODY(", \"lang\": \"en\"" ANSWERS("\"gehoord\": 1, "
 	    "\"cijfer\": 2")), &b);
 	assert_memory_equal(a.submission, b.submission, STORE_SUBMISSION_BYTES);
-	accept_body("{\"survey\": \"ouders\", \"version\": 1, \"channel\": \"qr\", "
+	accept_body("{\"survey\": \"ouders\", \"version\": 2, \"channel\": \"qr\", "
 	    "\"location\": \"overvecht\", \"submission_id\": "
 	    "\"0b7f9a52-1c1e-4a8e-9d3b-6a1f2e3d4c5c\"" MINIMAL "}", &c);
 	assert_memory_not_equal(a.submission, c.submission,
@@ -295,13 +295,13 @@ test_archived_version_accepted(void **state)
 	(void)state;
 	text = test_read_file(TEST_SURVEYS_DIR "/jongeren.json", &len);
 	assert_non_null(text);
-	p = strstr(text, "\"version\": 1,");
+	p = strstr(text, "\"version\": 2,");
 	assert_non_null(p);
 	buf_init(&def, 1024 * 1024);
 	buf_init(&errors, 64 * 1024);
 	buf_append(&def, text, (size_t)(p - text));
 	buf_puts(&def, "\"version\": 9,");
-	buf_puts(&def, p + strlen("\"version\": 1,"));
+	buf_puts(&def, p + strlen("\"version\": 2,"));
 	assert_int_equal(survey_set_add_archived(set, "jongeren", 9,
 	    buf_cstr(&def), &errors), 0);
 	accept_body("{\"survey\": \"jongeren\", \"version\": 9, \"channel\": "
@@ -469,7 +469,7 @@ static void
 test_version(void **state)
 {
 	(void)state;
-	refuse_body("{\"survey\": \"ouders\", \"version\": 2}", 422,
+	refuse_body("{\"survey\": \"ouders\", \"version\": 3}", 422,
 	    "unknown_version", "version");
 	refuse_body("{\"survey\": \"ouders\", \"version\": 0}", 422,
 	    "unknown_version", "version");
@@ -477,7 +477,7 @@ test_version(void **state)
 	    "unknown_version", "version");
 	refuse_body("{\"survey\": \"ouders\", \"version\": \"1\"}", 422, "invalid",
 	    "version");
-	refuse_body("{\"survey\": \"ouders\", \"version\": 1.0}", 422, "invalid",
+	refuse_body("{\"survey\": \"ouders\", \"version\": 2.0}", 422, "invalid",
 	    "version");
 	refuse_body("{\"survey\": \"ouders\", \"version\": true}", 422, "invalid",
 	    "version");
@@ -485,7 +485,7 @@ test_version(void **state)
 }
 
 #define ENV(ch, loc, rest) \
-	"{\"survey\": \"ouders\", \"version\": 1, \"channel\": " ch ", " \
+	"{\"survey\": \"ouders\", \"version\": 2, \"channel\": " ch ", " \
 	"\"location\": " loc rest MINIMAL "}"
 
 static void
@@ -498,7 +498,7 @@ test_channel(void **state)
 	    "\"abcdefgh\""), 422, "invalid", "channel");
 	refuse_body(ENV("null", "\"overvecht\"", ", \"submission_id\": "
 	    "\"abcdefgh\""), 422, "invalid", "channel");
-	refuse_body("{\"survey\": \"ouders\", \"version\": 1, \"location\": "
+	refuse_body("{\"survey\": \"ouders\", \"version\": 2, \"location\": "
 	    "\"overvecht\", \"submission_id\": \"abcdefgh\"" MINIMAL "}",
 	    422, "invalid", "channel");
 	/* SMS needs a token of the right shape (base62, 10 to 23). */
@@ -542,7 +542,7 @@ test_lang(void **state)
 }
 
 #define WITH_SUB(sub) \
-	"{\"survey\": \"ouders\", \"version\": 1, \"channel\": \"qr\", " \
+	"{\"survey\": \"ouders\", \"version\": 2, \"channel\": \"qr\", " \
 	"\"location\": \"overvecht\", \"submission_id\": " sub MINIMAL "}"
 
 static void
@@ -557,7 +557,7 @@ test_submission_id(void **state)
 	accept_body(WITH_SUB("\"0123456789012345678901234567890123456789"
 	    "012345678901234567890123\""), &r);
 	response_clear(&r);
-	refuse_body("{\"survey\": \"ouders\", \"version\": 1, \"channel\": \"qr\", "
+	refuse_body("{\"survey\": \"ouders\", \"version\": 2, \"channel\": \"qr\", "
 	    "\"location\": \"overvecht\"" MINIMAL "}", 422, "invalid",
 	    "submission_id");
 	refuse_body(WITH_SUB("\"abcdefg\""), 422, "invalid", "submission_id");
