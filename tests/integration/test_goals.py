@@ -325,6 +325,8 @@ def test_old_single_goal_still_loads():
         surveys = os.path.join(tmp, "surveys")
         os.mkdir(surveys)
         shutil.copy(os.path.join(FIXTURE, "locations.json"), surveys)
+        # The respondent app's interface texts live beside the surveys.
+        shutil.copytree(os.path.join(ROOT, "surveys", "i18n"), os.path.join(surveys, "i18n"))
         d = json.load(open(os.path.join(FIXTURE, "doeltest.json")))
         del d["goals"]
         d["goal"] = {"measure": "satisfaction", "baseline": "2025-01/2025-03", "target": 7}
@@ -350,6 +352,8 @@ def test_bad_goals_refused_with_position():
         surveys = os.path.join(tmp, "surveys")
         os.mkdir(surveys)
         shutil.copy(os.path.join(FIXTURE, "locations.json"), surveys)
+        # The respondent app's interface texts live beside the surveys.
+        shutil.copytree(os.path.join(ROOT, "surveys", "i18n"), os.path.join(surveys, "i18n"))
         text = open(os.path.join(FIXTURE, "doeltest.json")).read()
         bad = text.replace('"share_of": [\n          "3",', '"share_of": [\n          "7",')
         bad = bad.replace('"direction": "down"', '"direction": "lager"')
@@ -373,6 +377,8 @@ def test_dashboard_in_plain_words():
         surveys = os.path.join(tmp, "surveys")
         os.mkdir(surveys)
         shutil.copy(os.path.join(FIXTURE, "locations.json"), surveys)
+        # The respondent app's interface texts live beside the surveys.
+        shutil.copytree(os.path.join(ROOT, "surveys", "i18n"), os.path.join(surveys, "i18n"))
         d = json.load(open(os.path.join(FIXTURE, "doeltest.json")))
         d["goal"] = {"measure": "satisfaction", "baseline": "2025-01/2025-03", "target": 7.5}
         json.dump(d, open(os.path.join(surveys, "doeltest.json"), "w"))
