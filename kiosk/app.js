@@ -598,12 +598,23 @@
   /* The participants' sign-up (kiosk/signup.js) hooks in here. */
   function signupHook() {
     var box = app.querySelector('#signup');
-    if (!box || !survey.signup || typeof W.klankbordSignup !== 'function') return;
-    try {
-      W.klankbordSignup(box, { survey: survey, lang: st.lang, kiosk: kiosk, t: t });
-    } catch (e) {
-      console.warn('Klankbord: sign-up failed:', e);
+    if (!box || !survey.signup) return;
+    function call() {
+      try {
+        W.klankbordSignup(box, { survey: survey, lang: st.lang, kiosk: kiosk, t: t });
+      } catch (e) {
+        console.warn('Klankbord: sign-up failed:', e);
+      }
     }
+    if (typeof W.klankbordSignup === 'function') return call();
+    /* Offline, a sign-up could not be sent anyway: none is offered. */
+    if (W.navigator && W.navigator.onLine === false) return;
+    /* Only a survey that offers the sign-up fetches its hook, and only then:
+     * the first screen stays one request. */
+    var js = D.createElement('script');
+    js.src = '/assets/signup.js';
+    js.onload = function () { if (typeof W.klankbordSignup === 'function') call(); };
+    D.head.appendChild(js);
   }
 
   /* "Hulp nodig?": the help numbers, from any screen. */

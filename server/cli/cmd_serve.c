@@ -180,6 +180,7 @@ struct snapshot {
 	struct web		*web;
 	unsigned		 anonymity_k;
 	unsigned		 idle_seconds;
+	int			 keep_surveys;	/* the SMS sender reads it */
 };
 
 /* The volunteers' sign-up: consent, key file, expiry. */
@@ -217,6 +218,9 @@ panel_send(void *arg, const char *to, const char *text, const char *ref)
 	return sms_send_text(arg, to, text, ref);
 }
 
+/* The survey set the SMS sender started with, kept past reloads. */
+static struct survey_set *kept_surveys;
+
 static void
 snapshot_free(struct snapshot *sn)
 {
@@ -227,7 +231,8 @@ snapshot_free(struct snapshot *sn)
 	tmp.survey_blobs = sn->survey_blobs;
 	tmp.list_blob = sn->list_blob;
 	api_cache_free(&tmp);
-	survey_set_free(sn->surveys);
+	if (!sn->keep_surveys)
+		survey_set_free(sn->surveys);
 	web_free(sn->web);
 	memset(sn, 0, sizeof(*sn));
 }
@@ -272,6 +277,7 @@ reload(struct app *app, struct http *h, struct publish *pub,
 	int rc = -1;
 
 	memset(&sn, 0, sizeof(sn));
+	memset(&old, 0, sizeof(old));
 	if (config_parse(cli_options, cli_noptions, CMD_SERVE, argc, argv, &c,
 	    err, sizeof(err)) == -1) {
 		log_warnx("reload: %s", err);
@@ -317,6 +323,16 @@ reload(struct app *app, struct http *h, struct publish *pub,
 	publish_set_surveys(pub, app->surveys);
 	memset(&sn, 0, sizeof(sn));
 
+	/*
+	 * The SMS sender reads location names through its own copy of the
+	 * settings, which points at the set it started with: that set stays
+	 * until the server stops (new names reach SMS after a restart).
+	 */
+	if (app->smscfg.provider != SMS_NONE && old.surveys ==
+	    app->smscfg.surveys) {
+		kept_surveys = old.surveys;
+		old.keep_surveys = 1;
+	}
 	/* Replies still being sent may point into the old set. */
 	if (http_reload_wait(h, RELOAD_WAIT_MS) == 0)
 		snapshot_free(&old);
@@ -547,6 +563,8 @@ out:
 	authpool_free(app.hashes);
 	survey_set_free(app.surveys);
 	json_decref(app.smscfg.templates);
+	survey_set_free(kept_surveys);
+	kept_surveys = NULL;
 	config_free(c);
 	return status;
 }

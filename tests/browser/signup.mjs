@@ -102,7 +102,8 @@ const browser = await chromium.launch({ executablePath: CHROMIUM,
 try {
   const def = await (await fetch(server.base + '/api/surveys/participatie')).json();
   assert.equal(def.signup, true, 'participatie offers the sign-up');
-  const context = await browser.newContext({ viewport: PHONE });
+  /* A Dutch phone: the page follows the browser's language (issue #18). */
+  const context = await browser.newContext({ viewport: PHONE, locale: 'nl-NL' });
   const page = await context.newPage();
   const problems = [];
   const posts = [];
