@@ -70,9 +70,6 @@ static const char sql_audit_find[] =
 	" WHERE (?1 IS NULL OR actor = ?1) AND (?2 IS NULL OR action = ?2)"
 	" AND (?3 IS NULL OR substr(at, 1, 10) = ?3)"
 	" ORDER BY id DESC LIMIT ?4";
-static const char sql_audit_list[] =
-	"SELECT at, actor, action, detail FROM audit"
-	" ORDER BY id DESC LIMIT ?";
 static const char sql_yousaid_set[] =
 	"INSERT INTO yousaid (survey, location, texts,"
 	" updated) VALUES (?, ?, ?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))"
@@ -330,12 +327,7 @@ int
 store_audit_list(struct store *st, int limit,
     void (*fn)(const char *const *, void *), void *arg)
 {
-	sqlite3_stmt *s = adm_begin(st, sql_audit_list);
-
-	if (s == NULL)
-		return -1;
-	sqlite3_bind_int(s, 1, limit);
-	return adm_list(st, s, 4, fn, arg);
+	return store_audit_find(st, NULL, NULL, NULL, limit, fn, arg);
 }
 
 
