@@ -84,6 +84,9 @@ struct report {
 	char				 through[8];	/* last published */
 	time_t				 next_at;	/* the next appears */
 	long long			 k;		/* in force */
+	/* SMS invitations sent and answered in the window's shown cells. */
+	int				 sms_shown;
+	long long			 sms_invited, sms_answered;
 };
 
 /* "none" (or NULL or ""), "location", "channel"; -1 when unknown. */

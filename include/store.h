@@ -298,12 +298,11 @@ int	 store_invite_by_ref(struct store *st, const char *ref, long long *id,
  * 1 when the number was not opted out before, 0 when it was, -1.
  */
 int	 store_optout(struct store *st, const unsigned char *phone_hash);
-/* Totals per survey as (state, n): "sent" (not answered) and "answered". */
-int	 store_invite_counts(struct store *st, const char *survey,
-	    void (*fn)(const char *state, long long n, void *), void *arg);
 /*
  * Invitations sent and answered per location and month ("2026-11") of a
- * survey, for the dashboard (which applies the anonymity rules).
+ * survey, for the dashboard (which applies the anonymity rules).  The
+ * month is that of the ISO week (its Thursday, local time) in which the
+ * message went out or the answer came, as a response's month is.
  */
 int	 store_invite_tally(struct store *st, const char *survey,
 	    void (*fn)(const char *location, const char *month,

@@ -91,7 +91,7 @@ static const char sql_sel_token[] =
  */
 static const char sql_use_token[] =
 	"DELETE FROM invite_open WHERE token_hash = ?1 AND until > ?2"
-	" RETURNING survey, location, month";
+	" RETURNING survey, location";
 static const char sql_end_answered[] =
 	"DELETE FROM invitations WHERE token_hash = ?";
 static const char sql_count_answer[] =
@@ -136,8 +136,9 @@ static const char sql_invite_due[] =
 	" ORDER BY next_at LIMIT ?";
 static const char sql_count_sent[] =
 	"INSERT INTO invite_counts (survey, location, month, sent)"
-	" SELECT survey, location, strftime('%Y-%m', created, 'unixepoch'), 1"
-	" FROM invitations WHERE id = ? AND state = 'queued'"
+	" SELECT survey, location, strftime('%Y-%m', ?2, 'unixepoch',"
+	" 'localtime', '-3 days', 'weekday 4'), 1"
+	" FROM invitations WHERE id = ?1 AND state = 'queued'"
 	" AND next_at IS NOT NULL"
 	" ON CONFLICT DO UPDATE SET sent = sent + 1";
 static const char sql_invite_sent[] =
@@ -174,9 +175,6 @@ static const char sql_optout_pending[] =
 static const char sql_invite_delivered[] =
 	"UPDATE invitations SET state = 'delivered'"
 	" WHERE id = ? AND state = 'sent'";
-static const char sql_invite_counts[] =
-	"SELECT coalesce(sum(sent), 0), coalesce(sum(answered), 0)"
-	" FROM invite_counts WHERE survey = ?";
 static const char sql_invite_tally[] =
 	"SELECT location, month, sent, answered FROM invite_counts"
 	" WHERE survey = ? ORDER BY location, month";
@@ -207,9 +205,8 @@ invite_use_token(struct store *st, struct store_job *job)
 		sqlite3_bind_text(inv->count_answer, 2, (const char *)
 		    sqlite3_column_text(st->use_token, 1), -1,
 		    SQLITE_TRANSIENT);
-		sqlite3_bind_text(inv->count_answer, 3, (const char *)
-		    sqlite3_column_text(st->use_token, 2), -1,
-		    SQLITE_TRANSIENT);
+		sqlite3_bind_text(inv->count_answer, 3, job->r.month, -1,
+		    SQLITE_STATIC);
 		rc = sqlite3_step(st->use_token);
 	}
 	sqlite3_reset(st->use_token);
@@ -393,6 +390,7 @@ store_invite_sent(struct store *st, long long id, const char *provider_id,
 		if (s == NULL)
 			return -1;
 		sqlite3_bind_int64(s, 1, id);
+		sqlite3_bind_int64(s, 2, (sqlite3_int64)time(NULL));
 		if (adm_exec(st, s) < 0)
 			return -1;
 	}
@@ -590,30 +588,6 @@ store_optout(struct store *st, const unsigned char *phone_hash)
 	if (ended > 0)
 		store_erase_request(st);
 	return added > 0 ? 1 : 0;
-}
-
-int
-store_invite_counts(struct store *st, const char *survey,
-    void (*fn)(const char *state, long long n, void *), void *arg)
-{
-	sqlite3_stmt *s = adm_begin(st, sql_invite_counts);
-	long long sent, answered;
-	int rc;
-
-	if (s == NULL)
-		return -1;
-	sqlite3_bind_text(s, 1, survey, -1, SQLITE_STATIC);
-	rc = adm_row(st, s);
-	if (rc != 1)
-		return rc == 0 ? 0 : -1;
-	sent = sqlite3_column_int64(s, 0);
-	answered = sqlite3_column_int64(s, 1);
-	adm_end(st, s);
-	if (sent - answered > 0)
-		fn("sent", sent - answered, arg);
-	if (answered > 0)
-		fn("answered", answered, arg);
-	return 0;
 }
 
 int

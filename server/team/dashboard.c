@@ -145,55 +145,15 @@ build(struct app *app, struct http_request *r, struct report **rep)
 	return 0;
 }
 
-struct sms_counts {
-	long long	invited;	/* messages that went out */
-	long long	answered;
-};
-
-static void
-count_state(const char *state, long long n, void *arg)
-{
-	struct sms_counts *c = arg;
-
-	if (strcmp(state, "answered") == 0)
-		c->answered += n;
-	if (strcmp(state, "queued") != 0 && strcmp(state, "failed") != 0)
-		c->invited += n;
-}
-
-/*
- * The share of SMS invitations answered.  Returns 0 with the counts, or -1
- * when there are none or when the answered count is under K (it equals the
- * number of SMS responses, which is hidden then too).
- */
-static int
-sms_share(struct app *app, const char *survey, long long k,
-    struct sms_counts *c)
-{
-	memset(c, 0, sizeof(*c));
-	if (store_invite_counts(app->store, survey, count_state, c) == -1 ||
-	    c->invited == 0)
-		return -1;
-	return c->answered > 0 && c->answered < k ? -1 : 0;
-}
-
 int
 admin_api_stats(struct app *app, struct http_request *r)
 {
 	struct report *rep;
-	struct sms_counts c;
-	json_t *j;
 	int rc = build(app, r, &rep);
 
 	if (rc != 0)
 		return rc;
-	j = report_json(rep);
-	if (sms_share(app, rep->s->id, rep->qy.k, &c) == 0)
-		json_object_set_new(j, "sms", json_pack("{s:I, s:I, s:f}",
-		    "invited", (json_int_t)c.invited, "answered",
-		    (json_int_t)c.answered, "share_answered",
-		    (double)c.answered / (double)c.invited));
-	http_reply_json(r, j);
+	http_reply_json(r, report_json(rep));
 	report_free(rep);
 	return 200;
 }
@@ -955,18 +915,17 @@ dashboard_comment_hide(struct app *app, struct http_request *r)
 }
 
 static void
-participation_sms(struct buf *b, struct app *app, const struct report *rep)
+participation_sms(struct buf *b, const struct report *rep)
 {
-	struct sms_counts c;
-
-	if (sms_share(app, rep->s->id, rep->qy.k, &c) == -1) {
+	if (!rep->sms_shown) {
 		buf_puts(b, "<p><small>Aandeel beantwoorde sms-uitnodigingen: "
 		    "nog niet te tonen (geen of te weinig).</small></p>");
 		return;
 	}
 	buf_printf(b, "<p>Sms-uitnodigingen: %lld verstuurd, %lld beantwoord "
-	    "(", c.invited, c.answered);
-	put_num(b, 100.0 * (double)c.answered / (double)c.invited, 0);
+	    "(", rep->sms_invited, rep->sms_answered);
+	put_num(b, 100.0 * (double)rep->sms_answered /
+	    (double)rep->sms_invited, 0);
 	buf_puts(b, "%).</p>");
 }
 
@@ -1151,7 +1110,7 @@ dashboard_page(struct app *app, struct http_request *r, struct buf *b)
 		small_multiples(b, app, byloc, "Per locatie");
 	small_multiples(b, app, bych, "Per kanaal");
 	participation(b, bych);
-	participation_sms(b, app, rep);
+	participation_sms(b, rep);
 	themes(b, rep);
 	distributions(b, rep);
 	comments(b, app, rep, http_request_auth(r));

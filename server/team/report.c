@@ -116,6 +116,72 @@ report_interval_parse(const char *s)
 	return -1;
 }
 
+struct sms_tally {
+	const struct report	*r;
+	const unsigned char	*shown;	/* per period: its sms cell is shown */
+	long long		 sent;
+};
+
+static void
+sms_add(const char *location, const char *month, long long sent,
+    long long answered, void *arg)
+{
+	struct sms_tally *t = arg;
+	char p[8];
+	int y, m;
+	size_t i;
+
+	(void)answered;		/* the protected cells count the answers */
+	if (month_split(month, &y, &m) == -1 || (t->r->qy.location != NULL &&
+	    strcmp(t->r->qy.location, location) != 0))
+		return;
+	period_name(t->r->qy.quarter, y, m, p);
+	for (i = 0; i < t->r->np; i++)
+		if (t->shown[i] && strcmp(t->r->periods[i], p) == 0)
+			t->sent += sent;
+}
+
+/*
+ * The share of SMS invitations answered over the window, from the
+ * protected cells: the answers are the shown SMS cells of its periods,
+ * the invitations those sent in the same periods (counted in the month
+ * of the week they went out, as responses are).  A period whose SMS
+ * cell is hidden counts in neither, so the figure says nothing that the
+ * published cells do not.
+ */
+static int
+sms_share(struct report *r, struct store *st, const struct protect_set *ps)
+{
+	struct sms_tally t = { r, NULL, 0 };
+	unsigned char *shown = xcalloc(r->np + 1, 1);
+	long long answered = 0;
+	size_t i;
+	int any = 0;
+
+	for (i = 0; i < r->np; i++) {
+		const struct protect_cell *pc = protect_find(ps, r->periods[i],
+		    r->qy.location, "sms");
+
+		if (pc != NULL && !pc->hidden) {
+			shown[i] = 1;
+			answered += pc->c.n;
+			any = 1;
+		}
+	}
+	t.shown = shown;
+	if (any && store_invite_tally(st, r->s->id, sms_add, &t) == -1) {
+		free(shown);
+		return -1;
+	}
+	free(shown);
+	if (t.sent > 0 && answered <= t.sent) {
+		r->sms_shown = 1;
+		r->sms_invited = t.sent;
+		r->sms_answered = answered;
+	}
+	return 0;
+}
+
 /* The baseline "YYYY-MM/YYYY-MM" of the survey's goal, as a cell. */
 static void
 baseline(struct report *r, const struct protect_set *ps)
@@ -374,6 +440,11 @@ report_build(struct store *st, const struct survey_set *set,
 	baseline(r, ps);
 	if (r->np > 0)
 		comment_cells(r, ps, y0, m0, y1, m1);
+	if (sms_share(r, st, ps) == -1) {
+		snprintf(err, errlen, "the database could not be read");
+		rc = 503;
+		goto fail;
+	}
 	protect_put(ps);
 	*out = r;
 	return 0;

@@ -234,6 +234,11 @@ report_json(const struct report *r)
 			    num(lo), num(hi), "n", (json_int_t)r->baseline.n));
 		json_object_set_new(o, "goal", go);
 	}
+	if (r->sms_shown)
+		json_object_set_new(o, "sms", json_pack("{s:I, s:I, s:f}",
+		    "invited", (json_int_t)r->sms_invited, "answered",
+		    (json_int_t)r->sms_answered, "share_answered",
+		    (double)r->sms_answered / (double)r->sms_invited));
 	return o;
 }
 

@@ -1,6 +1,7 @@
 """SMS invitations end to end: the real server and its real libcurl sender
 against a fake gateway on loopback."""
 import base64
+import datetime
 import json
 import os
 import re
@@ -10,9 +11,10 @@ import sqlite3
 import tempfile
 import time
 import urllib.parse
+import zoneinfo
 
 from fakegw import Gateway
-from kb import Server, response, db_query, run_tool
+from kb import ROOT, Server, response, db_query, run_tool
 from test_auth import PW
 
 PHONE = "0612345678"
@@ -118,7 +120,7 @@ def test_invite_send_answer_and_erase():
             assert cols_r & cols_i <= {"id", "survey", "location", "lang"}
             assert db_query(db, "SELECT count(*) FROM invitations WHERE id = ?", (int(rid, 16) & 0x7fffffffffffffff,))[0][0] == 0
             assert db_query(db, "SELECT count(*) FROM invitations") == [(0,)]
-            assert db_query(db, "SELECT sent, answered FROM invite_counts") == [(1, 1)]
+            assert db_query(db, "SELECT sum(sent), sum(answered) FROM invite_counts") == [(1, 1)]
             assert db_query(db, "SELECT channel FROM acked") == [("sms",)]
         _no_phone_in_file(db)
         assert any(a == "invitation" for (a,) in db_query(db, "SELECT action FROM audit"))
@@ -452,30 +454,84 @@ def test_invite_command_and_templates():
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def _week_month(t=None):
+    """The month of the ISO week's Thursday, in the server's time zone."""
+    tz = zoneinfo.ZoneInfo("Europe/Amsterdam")
+    d = datetime.datetime.fromtimestamp(time.time() if t is None else t, tz).date()
+    return (d + datetime.timedelta(days=3 - d.weekday())).strftime("%Y-%m")
+
+
 def test_dashboard_share_of_invitations_answered():
+    """The share of SMS invitations answered obeys the closed periods and
+    the protected cells: answers in the running month change nothing a
+    viewer sees; in closed months the share is the shown SMS cells over
+    the invitations sent in the same periods, and a period whose SMS cell
+    is hidden counts in neither."""
     tmp = tempfile.mkdtemp(prefix="kb-it-")
     gw = Gateway()
     try:
         db, key = _setup(tmp)
         assert run_tool("user", "add", "vic", "--role", "viewer", "--db", db, stdin=PW + "\n")[0] == 0
+        from test_auth import _login
+        # The running month: counted, never shown.
         with _server(tmp, db, gw, extra=["--anonymity-k", "3"]) as s:
+            months = {_week_month()}
             for i in range(4):
                 assert _invite(s, key, phone="06-%08d" % (200 + i))[0] == 202
             reqs = gw.wait(4)
             _until(db, "SELECT count(*) FROM invitations WHERE state = 'sent'", [(4,)])
             tokens = [_link_token(r["json"]["message"]) for r in reqs]
-            from test_auth import _login
             _, _, _, cookie = _login(s, "vic")
             h = {"Cookie": cookie}
-            for n, token in enumerate(tokens[:3], 1):
+            before = s.get("/admin/api/stats?survey=ouders", headers=h)[2]
+            assert "sms" not in json.loads(before)
+            for token in tokens[:3]:
                 assert s.post("/api/responses", response(channel="sms", token=token))[0] == 201
-                j = json.loads(s.get("/admin/api/stats?survey=ouders", headers=h)[2])
-                if n < 3:
-                    assert "sms" not in j, j.get("sms")  # 1 or 2 answered: under K
-                else:
-                    assert j["sms"] == {"invited": 4, "answered": 3, "share_answered": 0.75}
+                s.release()
+                assert s.get("/admin/api/stats?survey=ouders", headers=h)[2] == before
+            months.add(_week_month())
+            rows = db_query(db, "SELECT location, month, sent, answered FROM invite_counts")
+            assert sum(r[2] for r in rows) == 4 and sum(r[3] for r in rows) == 3, rows
+            assert {r[1] for r in rows} <= months, (rows, months)
+        # Closed months: February (4 SMS answers, shown) and March 2025
+        # (2, under K, hidden), with their invitation counters.
+        lines = []
+        for week, n in (("2025-W07", 4), ("2025-W11", 2)):
+            for i in range(n):
+                r = response(channel="sms", week=week)
+                r["answers"]["cijfer"] = 5 + i
+                lines.append(r)
+        path = os.path.join(tmp, "seed.jsonl")
+        with open(path, "w") as f:
+            f.write("".join(json.dumps(l) + "\n" for l in lines))
+        rc, _, err = run_tool("import", "--db", db, "--surveys", os.path.join(ROOT, "surveys"), path)
+        assert rc == 0, err
+        con = sqlite3.connect(db)
+        con.executemany("INSERT INTO invite_counts (survey, location, month, sent, answered)"
+                        " VALUES ('ouders', 'overvecht', ?, ?, ?)", [("2025-02", 8, 4), ("2025-03", 5, 2)])
+        con.commit()
+        con.close()
+        with _server(tmp, db, gw, extra=["--anonymity-k", "3"]) as s:
+            _, _, _, cookie = _login(s, "vic")
+            h = {"Cookie": cookie}
+
+            def stats(q):
+                st, _, body = s.get("/admin/api/stats?survey=ouders" + q, headers=h)
+                assert st == 200, body
+                return json.loads(body)
+            feb = stats("&from=2025-02&to=2025-02")
+            assert feb["total"]["n"] == 4
+            assert feb["sms"] == {"invited": 8, "answered": 4, "share_answered": 0.5}
+            mar = stats("&from=2025-03&to=2025-03")
+            assert mar["total"].get("suppressed") and "sms" not in mar, mar
+            # A window over both: only the shown period counts, so the
+            # window says nothing about March.
+            both = stats("&from=2025-02&to=2025-03")
+            assert both["sms"] == feb["sms"]
+            assert stats("&loc=overvecht&from=2025-02&to=2025-02")["sms"] == feb["sms"]
+            assert "sms" not in stats("&loc=vechtzoom&from=2025-02&to=2025-02")
             page = s.get("/admin/?survey=ouders", headers=h)[2].decode()
-            assert "4 verstuurd, 3 beantwoord (75%)" in page
+            assert "8 verstuurd, 4 beantwoord (50%)" in page
     finally:
         gw.close()
         shutil.rmtree(tmp, ignore_errors=True)
