@@ -18,12 +18,20 @@ end
 local prefix = "bench"
 local counter = 0
 local headers = { ["Content-Type"] = "application/json" }
-local head = '{"survey":"ouders","version":1,"channel":"qr",' ..
-    '"location":"overvecht","lang":"nl","submission_id":"'
-local tail = '","answers":{"gehoord":4,"duidelijk":3,"hulpverleners":"2",' ..
-    '"opnieuw_vertellen":true,"hoe_vaak":"1","plan":4,"op_tijd":5,' ..
-    '"veiliger":4,"beter_aan":4,"cijfer":8,"aanbevelen":9,' ..
-    '"beter_doen":"Sneller terugbellen."}}'
+-- The survey's current version, read from its file, so the bench follows
+-- the shipped survey.
+local function survey_version()
+	local f = assert(io.open("surveys/ouders.json", "r"))
+	local text = f:read("*a")
+	f:close()
+	return assert(text:match('"version"%s*:%s*(%d+)'))
+end
+local head = '{"survey":"ouders","version":' .. survey_version() ..
+    ',"channel":"qr","location":"overvecht","lang":"nl","submission_id":"'
+local tail = '","answers":{"gehoord":4,"serieus":true,"duidelijk":true,' ..
+    '"hulpverleners":"2","opnieuw_vertellen":true,"hoe_vaak":"1",' ..
+    '"plan":false,"veiliger":true,"beter_aan":false,"bezwaar":true,' ..
+    '"cijfer":8,"aanbevelen":9,"beter_doen":"Sneller terugbellen."}}'
 
 function init(args)
 	if args[1] ~= nil then
