@@ -308,7 +308,11 @@ response_prepare(const struct survey_set *set, const char *body, size_t len,
 	snprintf(row.lang, sizeof(row.lang), "%s", lang);
 	response_week(now, row.week);
 	row.answers = answers;
-	if (rollup_fill(s, json_object_get(j, "answers"), &row) == -1) {
+	/*
+	 * The intake needs the month only; the release counts the rest from
+	 * the stored answers (response_rollup_row).
+	 */
+	if (stats_month_of_week(row.week, row.month) == -1) {
 		response_clear(&row);
 		fail(e, 500, "internal", NULL, "the server clock gives no "
 		    "valid week");
@@ -380,6 +384,13 @@ response_prepare_import(const struct survey_set *set, const char *line,
 	out->has_token = 0;
 	snprintf(out->week, sizeof(out->week), "%s", week);
 	snprintf(out->month, sizeof(out->month), "%s", month);
+	/* Released at once: with what it adds to the summaries. */
+	if (response_rollup_row(set, out) == -1) {
+		response_clear(out);
+		fail(e, 500, "internal", NULL, "the answers could not be "
+		    "counted");
+		goto out;
+	}
 	rc = 0;
 out:
 	free(body);

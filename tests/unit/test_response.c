@@ -63,7 +63,10 @@ prepare_n(const char *body, size_t len, struct store_response *r,
     struct response_error *e)
 {
 	memset(e, 0, sizeof(*e));
-	return response_prepare(set, body, len, NOW, r, e);
+	if (response_prepare(set, body, len, NOW, r, e) == -1)
+		return -1;
+	/* What the release adds to the summaries, from the stored answers. */
+	return response_rollup_row(set, r);
 }
 
 static int
