@@ -14,7 +14,7 @@
 #include <strings.h>
 #include <time.h>
 
-#include "invite.h"
+#include "invite_keys.h"
 #include "log.h"
 #include "phone.h"
 #include "sms.h"
