@@ -410,9 +410,9 @@ bench_ingest() {
 			row "ingest ${C}c peak RSS" "$RSS" "MiB" "$CRSS" - - -
 		fi
 		row "ingest ${C}c rows per commit" "$(awk -v r="${M_ROWS:-0}" -v c="${M_COMMITS:-0}" \
-		    'BEGIN { printf "%.1f", c > 0 ? r / c : 0 }')" "rows" - - - -
+		    'BEGIN { printf "%.1f", (c > 0 ? r / c : 0) }')" "rows" - - - -
 		row "ingest ${C}c pages per response" "$(awk -v p="${M_PAGES:-0}" -v r="${M_ROWS:-0}" \
-		    'BEGIN { printf "%.2f", r > 0 ? p / r : 0 }')" "pages" - - - -
+		    'BEGIN { printf "%.2f", (r > 0 ? p / r : 0) }')" "pages" - - - -
 		row "ingest ${C}c WAL peak" "$(awk -v b="$WAL_PEAK" 'BEGIN { printf "%.1f", b / 1048576 }')" \
 		    "MiB" - - "<= 64 MiB" "$(verdict num "$WAL_PEAK" "<=" 67108864)"
 		row "ingest ${C}c WAL 5 s idle" "$WAL_IDLE" "bytes" - - "0" \
