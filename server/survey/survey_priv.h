@@ -15,6 +15,7 @@
 
 #define SURVEY_MAX_OPTIONS	50
 #define SURVEY_TEXT_MAX		2000
+#define SURVEY_NAME_MAX		120	/* a survey title, a location name */
 #define VCTX_DEPTH		8
 
 /* Where the validator is inside the file, for messages. */
@@ -45,6 +46,10 @@ void	 check_keys(struct vctx *v, json_t *obj, const char *const *allowed);
 /* obj's string key, or NULL (reported when missing and required). */
 const char *get_string(struct vctx *v, json_t *obj, const char *key,
 	    int required);
+/* Each language's text of obj[key] is at most max characters. */
+void	 check_short(struct vctx *v, json_t *obj, const char *key, long max);
+/* Reports a control character in any key or string anywhere in j. */
+void	 check_controls(struct vctx *v, json_t *j);
 /* Is b exactly "YYYY-MM/YYYY-MM" (digits where the Ys and Ms are)? */
 int	 period_shaped(const char *b);
 /* Is v a possible answer value of q, as show_if compares it? */
