@@ -54,6 +54,8 @@ void	 check_controls(struct vctx *v, json_t *j);
 int	 period_shaped(const char *b);
 /* Is v a possible answer value of q, as show_if compares it? */
 int	 value_fits(const struct survey_question *q, json_t *v);
+/* The index of option id of q, or -1. */
+long	 option_index(const struct survey_question *q, const char *id);
 /* The index of question id among the first upto of s, or -1. */
 long	 question_index(const struct survey *s, size_t upto, const char *id);
 
