@@ -10,6 +10,7 @@
 
 #include "sms.h"
 #include "store.h"
+#include "store_invite.h"
 #include "survey.h"
 
 #define INVITE_TOKEN_MAX	24	/* base62 of 96 bits, and NUL */

@@ -13,6 +13,7 @@
 
 #include "invite.h"
 #include "phone.h"
+#include "store_invite.h"
 #include "util.h"
 
 #define KEY_BYTES	32

@@ -12,6 +12,7 @@
 
 #include "protect.h"
 #include "protect_priv.h"
+#include "store_results.h"
 #include "util.h"
 
 const char *const protect_channels[PROTECT_NCHANNELS] = { "qr", "kiosk",
