@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "store.h"
+#include "store_team.h"
 
 #define AUTH_ROLE_ADMIN		0x1
 #define AUTH_ROLE_VIEWER	0x2

@@ -11,6 +11,7 @@
 #include "invite_keys.h"
 #include "sms.h"
 #include "store.h"
+#include "store_invite.h"
 #include "survey.h"
 
 struct invite_request {

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <time.h>
 
-#include "store.h"
+#include "store_invite.h"
 
 #define INVITE_TOKEN_MAX	24	/* base62 of 96 bits, and NUL */
 

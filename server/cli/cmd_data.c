@@ -25,6 +25,8 @@
 #include "report.h"
 #include "response.h"
 #include "store.h"
+#include "store_results.h"
+#include "store_team.h"
 #include "survey.h"
 #include "util.h"
 #include "cli.h"

@@ -33,6 +33,7 @@
 #include "report.h"
 #include "response.h"
 #include "store.h"
+#include "store_team.h"
 #include "survey.h"
 #include "publish.h"
 #include "util.h"

@@ -24,6 +24,7 @@
 #include "report.h"
 #include "response.h"
 #include "store.h"
+#include "store_team.h"
 #include "survey.h"
 #include "util.h"
 #include "cli.h"

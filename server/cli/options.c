@@ -28,6 +28,7 @@
 #include "report.h"
 #include "response.h"
 #include "store.h"
+#include "store_results.h"
 #include "survey.h"
 #include "util.h"
 #include "cli.h"

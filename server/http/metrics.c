@@ -10,6 +10,7 @@
 
 #include "auth.h"
 #include "http_priv.h"
+#include "store_team.h"
 #include "util.h"
 
 /* Upper bounds of the latency histogram, in microseconds. */

@@ -11,6 +11,7 @@
 #include "dashboard.h"
 #include "http_priv.h"
 #include "participants.h"
+#include "store_team.h"
 #include "util.h"
 
 /* Who may use a route: PUBLIC, or a set of roles. */

@@ -21,6 +21,7 @@
 #include "log.h"
 #include "participants.h"
 #include "response.h"
+#include "store_invite.h"
 #include "store_participants.h"
 #include "util.h"
 

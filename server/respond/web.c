@@ -13,6 +13,7 @@
 #include "app.h"
 #include "dashboard.h"
 #include "i18n.h"
+#include "store_invite.h"
 #include "util.h"
 #include "web_first.h"
 

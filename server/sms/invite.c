@@ -10,6 +10,7 @@
 
 #include "invite.h"
 #include "phone.h"
+#include "store_invite.h"
 #include "util.h"
 
 int

@@ -19,6 +19,7 @@
 #include "phone.h"
 #include "sms.h"
 #include "sms_priv.h"
+#include "store_invite.h"
 #include "util.h"
 
 #define SMS_CONNECT_TIMEOUT	5L

@@ -16,6 +16,8 @@
 #include "log.h"
 #include "phone.h"
 #include "sms_priv.h"
+#include "store_invite.h"
+#include "store_team.h"
 #include "util.h"
 
 /* The callback's shared secret, in a header or the query: 1 when right. */

@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 #include <stdint.h>
 
+#include "store_export.h"
 #include "store_priv.h"
 
 static const char sql_export[] =

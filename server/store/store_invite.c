@@ -27,6 +27,7 @@
 
 #include "log.h"
 #include "store.h"
+#include "store_invite.h"
 #include "store_priv.h"
 #include "util.h"
 

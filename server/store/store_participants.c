@@ -12,6 +12,7 @@
 
 #include "log.h"
 #include "store.h"
+#include "store_invite.h"
 #include "store_participants.h"
 #include "store_priv.h"
 #include "util.h"

@@ -15,6 +15,7 @@
 #include "log.h"
 #include "store.h"
 #include "store_priv.h"
+#include "store_results.h"
 #include "util.h"
 
 static const char sql_ins_intake[] =

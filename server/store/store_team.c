@@ -15,6 +15,7 @@
 #include "log.h"
 #include "store.h"
 #include "store_priv.h"
+#include "store_team.h"
 #include "util.h"
 
 static const char sql_user_add[] =

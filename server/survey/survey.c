@@ -1,10 +1,10 @@
 /*
- * survey.c — survey definitions: parse, validate with positions, fingerprint,
- * and check answers.  A survey keeps its parsed JSON; question fields point
- * into it, so one json_decref frees them all.
+ * survey.c — survey definitions: parse, validate with positions and
+ * fingerprint.  A survey keeps its parsed JSON; question fields point into
+ * it, so one json_decref frees them all.  The goals are read in
+ * survey_goals.c, the folder of surveys in survey_set.c, and a response's
+ * answers are checked in survey_answers.c.
  */
-#include <dirent.h>
-#include <errno.h>
 #include <math.h>
 #include <sodium.h>
 #include <stdarg.h>
@@ -13,48 +13,19 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "i18n.h"
 #include "jsonpos.h"
 #include "survey.h"
+#include "survey_priv.h"
 #include "util.h"
 
-#define SURVEY_FILE_MAX		(1024 * 1024)
 #define SURVEY_MAX_QUESTIONS	100
-#define SURVEY_MAX_OPTIONS	50
 #define SURVEY_MAX_LANGUAGES	16
-#define SURVEY_TEXT_MAX		2000
-#define SURVEY_NAME_MAX		120	/* a survey title, a location name */
-#define VCTX_DEPTH		8
-
-struct survey_set {
-	struct survey		**surveys;	/* current first, sorted by id */
-	size_t			  nsurveys;
-	size_t			  ncurrent;
-	struct survey_location	 *locations;
-	size_t			  nlocations;
-	json_t			 *locations_def;
-	char			 *list_json;
-	size_t			  list_json_len;
-	struct i18n		 *i18n;		/* interface texts */
-};
-
-/* Where the validator is inside the file, for messages. */
-struct vctx {
-	const char	*path;
-	const char	*text;
-	size_t		 len;
-	const char	*seg[VCTX_DEPTH];
-	char		 idx[VCTX_DEPTH][24];
-	size_t		 depth;
-	struct buf	*errors;
-	int		 nerrors;
-};
 
 static const char *qtype_names[] = {
 	"smiley", "grade", "scale", "choice", "multi", "yesno", "text"
 };
 
-static void
+void
 vctx_push(struct vctx *v, const char *key)
 {
 	if (v->depth < VCTX_DEPTH)
@@ -62,7 +33,7 @@ vctx_push(struct vctx *v, const char *key)
 	v->depth++;
 }
 
-static void
+void
 vctx_push_idx(struct vctx *v, size_t i)
 {
 	if (v->depth < VCTX_DEPTH) {
@@ -72,14 +43,14 @@ vctx_push_idx(struct vctx *v, size_t i)
 	v->depth++;
 }
 
-static void
+void
 vctx_pop(struct vctx *v)
 {
 	v->depth--;
 }
 
 /* Reports a problem at the current path, extended by key when not NULL. */
-static void __attribute__((format(printf, 3, 4)))
+void __attribute__((format(printf, 3, 4)))
 verr(struct vctx *v, const char *key, const char *fmt, ...)
 {
 	va_list ap;
@@ -102,7 +73,7 @@ verr(struct vctx *v, const char *key, const char *fmt, ...)
 }
 
 /* Every key of obj must be in allowed (NULL-terminated). */
-static void
+void
 check_keys(struct vctx *v, json_t *obj, const char *const *allowed)
 {
 	const char *key;
@@ -119,7 +90,7 @@ check_keys(struct vctx *v, json_t *obj, const char *const *allowed)
 	}
 }
 
-static const char *
+const char *
 get_string(struct vctx *v, json_t *obj, const char *key, int required)
 {
 	json_t *j = json_object_get(obj, key);
@@ -223,7 +194,7 @@ check_text(struct vctx *v, json_t *obj, const char *key, int required,
 }
 
 /* Each language's text of obj[key] is at most max characters. */
-static void
+void
 check_short(struct vctx *v, json_t *obj, const char *key, long max)
 {
 	json_t *j = json_object_get(obj, key), *val;
@@ -261,7 +232,7 @@ has_control(const char *s, size_t n)
  * No key or string anywhere in j holds a control character: they break
  * the SVG of a poster, the CSV and the terminal a report is read in.
  */
-static void
+void
 check_controls(struct vctx *v, json_t *j)
 {
 	const char *key;
@@ -334,7 +305,7 @@ check_languages(struct vctx *v, json_t *def, struct survey *s)
  * Is b exactly "YYYY-MM/YYYY-MM"?  sscanf alone would also take " 2024-1"
  * or "+1", which readers of the baseline that cut at fixed places misread.
  */
-static int
+int
 period_shaped(const char *b)
 {
 	static const char shape[] = "dddd-dd/dddd-dd";
@@ -387,7 +358,7 @@ check_goal(struct vctx *v, json_t *def)
 	vctx_pop(v);
 }
 
-static long
+long
 question_index(const struct survey *s, size_t upto, const char *id)
 {
 	size_t i;
@@ -398,7 +369,7 @@ question_index(const struct survey *s, size_t upto, const char *id)
 	return -1;
 }
 
-static long
+long
 option_index(const struct survey_question *q, const char *id)
 {
 	size_t i;
@@ -410,7 +381,7 @@ option_index(const struct survey_question *q, const char *id)
 }
 
 /* Is v a possible answer value of q, as show_if compares it? */
-static int
+int
 value_fits(const struct survey_question *q, json_t *v)
 {
 	switch (q->type) {
@@ -619,297 +590,6 @@ check_question(struct vctx *v, json_t *qj, struct survey *s, size_t index)
 	check_show_if(v, qj, q, s, index);
 }
 
-/*
- * Goals ("goals": a list).  Kept apart from the rest of the validator:
- * they refer to questions, so they are read after them.
- */
-#define SURVEY_MAX_GOALS	20
-
-static int
-goal_baseline_ok(const char *b, struct survey_goal *g)
-{
-	int y1, m1, y2, m2;
-	char tail;
-
-	if (!period_shaped(b) || sscanf(b, "%4d-%2d/%4d-%2d%c", &y1, &m1,
-	    &y2, &m2, &tail) != 4 || m1 < 1 || m1 > 12 || m2 < 1 || m2 > 12 ||
-	    y1 < 2000 || y2 > 2100 || y1 * 12 + m1 > y2 * 12 + m2)
-		return 0;
-	snprintf(g->base_from, sizeof(g->base_from), "%.7s", b);
-	snprintf(g->base_to, sizeof(g->base_to), "%.7s", b + 8);
-	return 1;
-}
-
-/* The value as the report names it: "yes", "no", an option id, "4". */
-static int
-goal_value_name(const struct survey_question *q, json_t *val,
-    char out[SURVEY_GOAL_VALUE])
-{
-	if (!value_fits(q, val))
-		return -1;
-	if (json_is_boolean(val))
-		snprintf(out, SURVEY_GOAL_VALUE, "%s", json_is_true(val) ?
-		    "yes" : "no");
-	else if (json_is_string(val))
-		snprintf(out, SURVEY_GOAL_VALUE, "%s", json_string_value(val));
-	else
-		snprintf(out, SURVEY_GOAL_VALUE, "%lld",
-		    (long long)json_integer_value(val));
-	return 0;
-}
-
-static void
-goal_share_of(struct vctx *v, json_t *list, struct survey_goal *g,
-    const struct survey_question *q)
-{
-	json_t *val;
-	size_t i, k;
-
-	if (q->type == SURVEY_Q_MULTI) {
-		verr(v, "share_of", "'share_of' cannot count a multi question "
-		    "(one person may tick several options); use a choice or "
-		    "yesno question");
-		return;
-	}
-	if (!json_is_array(list) || json_array_size(list) == 0 ||
-	    json_array_size(list) > SURVEY_MAX_OPTIONS) {
-		verr(v, "share_of", "'share_of' must be a list of 1 to %d "
-		    "answer values", SURVEY_MAX_OPTIONS);
-		return;
-	}
-	g->share_of = xcalloc(json_array_size(list), sizeof(*g->share_of));
-	vctx_push(v, "share_of");
-	json_array_foreach(list, i, val) {
-		vctx_push_idx(v, i);
-		if (goal_value_name(q, val, g->share_of[g->nshare]) == -1) {
-			verr(v, NULL, "not a possible answer to question '%s'",
-			    q->id);
-		} else {
-			for (k = 0; k < g->nshare; k++)
-				if (strcmp(g->share_of[k],
-				    g->share_of[g->nshare]) == 0)
-					break;
-			if (k < g->nshare)
-				verr(v, NULL, "this value is listed twice");
-			else
-				g->nshare++;
-		}
-		vctx_pop(v);
-	}
-	vctx_pop(v);
-}
-
-/* measure: "satisfaction", {"question": ID} or {"question", "share_of"}. */
-static void
-goal_measure(struct vctx *v, json_t *gj, struct survey_goal *g,
-    const struct survey *s)
-{
-	static const char *const keys[] = { "question", "share_of", NULL };
-	json_t *m = json_object_get(gj, "measure");
-	const struct survey_question *q;
-	const char *ref;
-	long qi;
-
-	g->question = -1;
-	if (m == NULL) {
-		verr(v, NULL, "missing 'measure'");
-		return;
-	}
-	if (json_is_string(m)) {
-		if (strcmp(json_string_value(m), "satisfaction") != 0)
-			verr(v, "measure", "'measure' is \"satisfaction\", "
-			    "{\"question\": ID} or {\"question\": ID, "
-			    "\"share_of\": [VALUES]}");
-		g->measure = SURVEY_GOAL_SATISFACTION;
-		return;
-	}
-	if (!json_is_object(m)) {
-		verr(v, "measure", "'measure' is \"satisfaction\", "
-		    "{\"question\": ID} or {\"question\": ID, \"share_of\": "
-		    "[VALUES]}");
-		return;
-	}
-	vctx_push(v, "measure");
-	check_keys(v, m, keys);
-	ref = get_string(v, m, "question", 1);
-	if (ref == NULL)
-		goto out;
-	qi = question_index(s, s->nquestions, ref);
-	if (qi < 0) {
-		verr(v, "question", "there is no question '%s' in this survey",
-		    ref);
-		goto out;
-	}
-	q = &s->questions[qi];
-	g->question = qi;
-	if (q->type == SURVEY_Q_TEXT) {
-		verr(v, "question", "a goal cannot measure the free text of "
-		    "question '%s'", ref);
-	} else if (json_object_get(m, "share_of") != NULL) {
-		g->measure = SURVEY_GOAL_SHARE;
-		goal_share_of(v, json_object_get(m, "share_of"), g, q);
-	} else if (q->type == SURVEY_Q_SMILEY || q->type == SURVEY_Q_GRADE ||
-	    q->type == SURVEY_Q_SCALE) {
-		g->measure = SURVEY_GOAL_MEAN;
-	} else {
-		verr(v, "question", "question '%s' has no mean; add "
-		    "\"share_of\": [VALUES] to count the share giving those "
-		    "answers", ref);
-	}
-out:
-	vctx_pop(v);
-}
-
-static void
-goal_target(struct vctx *v, json_t *gj, struct survey_goal *g,
-    const struct survey *s)
-{
-	json_t *t = json_object_get(gj, "target");
-	double lo = 0, hi = 10;
-	const char *unit = "";
-
-	if (g->measure == SURVEY_GOAL_SHARE) {
-		hi = 100;
-		unit = " (a percentage)";
-	} else if (g->measure == SURVEY_GOAL_MEAN && g->question >= 0) {
-		lo = (double)s->questions[g->question].min;
-		hi = (double)s->questions[g->question].max;
-	}
-	if (t == NULL) {
-		verr(v, NULL, "missing 'target'");
-	} else if (!json_is_number(t) || json_number_value(t) < lo ||
-	    json_number_value(t) > hi) {
-		verr(v, "target", "'target' must be a number from %g to %g%s",
-		    lo, hi, unit);
-	} else {
-		g->target = json_number_value(t);
-	}
-}
-
-/*
- * A goal's text is for the team, not for respondents: the survey's first
- * language is required, the others are welcome.
- */
-static void
-goal_text(struct vctx *v, json_t *gj, const struct survey *s)
-{
-	json_t *t = json_object_get(gj, "text"), *val;
-	const char *lang;
-
-	if (t == NULL) {
-		verr(v, NULL, "missing 'text'");
-		return;
-	}
-	if (!json_is_object(t)) {
-		verr(v, "text", "'text' must be an object with a text per "
-		    "language");
-		return;
-	}
-	vctx_push(v, "text");
-	if (s->nlanguages > 0 && json_object_get(t, s->languages[0]) == NULL)
-		verr(v, NULL, "'text' has no text in '%s'", s->languages[0]);
-	json_object_foreach(t, lang, val) {
-		if (!survey_has_language(s, lang))
-			verr(v, lang, "language '%s' is not in 'languages'",
-			    lang);
-		else if (!json_is_string(val) || json_string_length(val) == 0 ||
-		    json_string_length(val) > SURVEY_TEXT_MAX)
-			verr(v, lang, "text must be 1 to %d characters",
-			    SURVEY_TEXT_MAX);
-	}
-	vctx_pop(v);
-}
-
-static void
-check_one_goal(struct vctx *v, json_t *gj, struct survey *s)
-{
-	static const char *const keys[] = { "id", "text", "measure",
-	    "direction", "baseline", "target", NULL };
-	struct survey_goal *g = &s->goals[s->ngoals];
-	const char *id, *dir, *b;
-	size_t k;
-
-	if (!json_is_object(gj)) {
-		verr(v, NULL, "a goal must be an object with id, text, measure, "
-		    "direction, baseline and target");
-		return;
-	}
-	check_keys(v, gj, keys);
-	id = get_string(v, gj, "id", 1);
-	if (id != NULL && !ident_valid(id, 48, "_-")) {
-		verr(v, "id", "goal id '%s' must be 1 to 48 characters of "
-		    "a-z, 0-9, '_' and '-'", id);
-		id = NULL;
-	}
-	for (k = 0; id != NULL && k < s->ngoals; k++)
-		if (strcmp(s->goals[k].id, id) == 0) {
-			verr(v, "id", "goal id '%s' is used twice", id);
-			id = NULL;
-		}
-	goal_text(v, gj, s);
-	g->text = json_object_get(gj, "text");
-	goal_measure(v, gj, g, s);
-	dir = get_string(v, gj, "direction", 1);
-	if (dir != NULL && strcmp(dir, "up") != 0 && strcmp(dir, "down") != 0)
-		verr(v, "direction", "'direction' is \"up\" (higher is better) "
-		    "or \"down\" (lower is better)");
-	g->down = dir != NULL && strcmp(dir, "down") == 0;
-	b = get_string(v, gj, "baseline", 1);
-	if (b != NULL && !goal_baseline_ok(b, g))
-		verr(v, "baseline", "'baseline' must be a period "
-		    "\"YYYY-MM/YYYY-MM\", first month not after the last");
-	goal_target(v, gj, g, s);
-	g->id = id != NULL ? id : "";
-	s->ngoals++;
-}
-
-/* The old single "goal" object, as one satisfaction goal. */
-static void
-goal_from_old(struct survey *s)
-{
-	json_t *old = json_object_get(s->def, "goal");
-	const char *b = json_string_value(json_object_get(old, "baseline"));
-	struct survey_goal *g;
-
-	if (old == NULL || b == NULL)
-		return;
-	s->goals = xcalloc(1, sizeof(*s->goals));
-	g = &s->goals[0];
-	g->id = "tevredenheid";
-	g->measure = SURVEY_GOAL_SATISFACTION;
-	g->question = -1;
-	if (!goal_baseline_ok(b, g))
-		return;
-	g->target = json_number_value(json_object_get(old, "target"));
-	s->ngoals = 1;
-}
-
-static void
-check_goals(struct vctx *v, struct survey *s)
-{
-	json_t *list = json_object_get(s->def, "goals"), *gj;
-	size_t i;
-
-	if (list == NULL) {
-		goal_from_old(s);
-		return;
-	}
-	if (!json_is_array(list) || json_array_size(list) == 0 ||
-	    json_array_size(list) > SURVEY_MAX_GOALS) {
-		verr(v, "goals", "'goals' must be a list of 1 to %d goals",
-		    SURVEY_MAX_GOALS);
-		return;
-	}
-	s->goals = xcalloc(json_array_size(list), sizeof(*s->goals));
-	vctx_push(v, "goals");
-	json_array_foreach(list, i, gj) {
-		vctx_push_idx(v, i);
-		check_one_goal(v, gj, s);
-		vctx_pop(v);
-	}
-	vctx_pop(v);
-}
-
 /* "k": a survey may raise the anonymity threshold, never lower it. */
 static void
 check_survey_k(struct vctx *v, struct survey *s)
@@ -1075,351 +755,6 @@ survey_free(struct survey *s)
 	free(s);
 }
 
-static char *
-read_file(const char *path, size_t *len, struct buf *errors)
-{
-	char err[4200];
-	char *text;
-
-	/* A regular file of at most 1 MiB: no FIFO, device or link to one. */
-	text = file_read_regular(path, SURVEY_FILE_MAX, len, err, sizeof(err));
-	if (text == NULL)
-		buf_printf(errors, "%s:1:1: %s\n", path, err + strlen(path) +
-		    (strncmp(err, path, strlen(path)) == 0 ? 2 : 0));
-	return text;
-}
-
-static int
-load_locations(struct survey_set *set, const char *path, struct buf *errors)
-{
-	static const char *const keys[] = { "id", "name", "organisation",
-	    NULL };
-	struct vctx v = { path, NULL, 0, { NULL }, { { 0 } }, 0, errors, 0 };
-	static const char *const name_langs[] = { "nl", "en" };
-	json_error_t jerr;
-	json_t *list, *l;
-	char *text;
-	size_t len, i, k;
-	int rc = -1;
-
-	text = read_file(path, &len, errors);
-	if (text == NULL)
-		return -1;
-	v.text = text;
-	v.len = len;
-	set->locations_def = json_loadb(text, len, JSON_REJECT_DUPLICATES,
-	    &jerr);
-	if (set->locations_def == NULL) {
-		buf_printf(errors, "%s:%d:%d: %s\n", path, jerr.line,
-		    jerr.column > 0 ? jerr.column : 1, jerr.text);
-		goto out;
-	}
-	list = json_object_get(set->locations_def, "locations");
-	if (!json_is_object(set->locations_def) ||
-	    json_object_size(set->locations_def) != 1 ||
-	    !json_is_array(list) || json_array_size(list) == 0) {
-		verr(&v, NULL, "expected {\"locations\": [...]} with at least "
-		    "one location");
-		goto out;
-	}
-	check_controls(&v, set->locations_def);
-	/* Names need Dutch and English; more languages are welcome. */
-	set->locations = xcalloc(json_array_size(list),
-	    sizeof(*set->locations));
-	vctx_push(&v, "locations");
-	json_array_foreach(list, i, l) {
-		const char *id, *org;
-		json_t *name;
-
-		vctx_push_idx(&v, i);
-		if (!json_is_object(l)) {
-			verr(&v, NULL, "a location must be an object");
-			vctx_pop(&v);
-			continue;
-		}
-		check_keys(&v, l, keys);
-		id = get_string(&v, l, "id", 1);
-		if (id != NULL && !ident_valid(id, 48, "-"))
-			verr(&v, "id", "location id '%s' must be 1 to 48 "
-			    "characters of a-z, 0-9 and '-'", id);
-		for (k = 0; id != NULL && k < set->nlocations; k++)
-			if (strcmp(set->locations[k].id, id) == 0)
-				verr(&v, "id", "location id '%s' is used "
-				    "twice", id);
-		org = get_string(&v, l, "organisation", 0);
-		if (org != NULL && !ident_valid(org, 48, "-"))
-			verr(&v, "organisation", "organisation must be 1 to "
-			    "48 characters of a-z, 0-9 and '-'");
-		name = json_object_get(l, "name");
-		if (name == NULL) {
-			verr(&v, NULL, "missing 'name'");
-		} else if (!json_is_object(name)) {
-			verr(&v, "name", "'name' must be an object with a "
-			    "name per language");
-		} else {
-			vctx_push(&v, "name");
-			for (k = 0; k < 2; k++)
-				if (!json_is_string(json_object_get(name,
-				    name_langs[k])))
-					verr(&v, NULL, "'name' has no text in "
-					    "'%s'", name_langs[k]);
-			vctx_pop(&v);
-			check_short(&v, l, "name", SURVEY_NAME_MAX);
-		}
-		if (id != NULL) {
-			set->locations[set->nlocations].id = id;
-			set->locations[set->nlocations++].name = name;
-		}
-		vctx_pop(&v);
-	}
-	vctx_pop(&v);
-	rc = v.nerrors > 0 ? -1 : 0;
-out:
-	free(text);
-	return rc;
-}
-
-static int
-survey_cmp(const void *a, const void *b)
-{
-	const struct survey *x = *(struct survey *const *)a;
-	const struct survey *y = *(struct survey *const *)b;
-
-	return strcmp(x->id, y->id);
-}
-
-static void
-build_list_json(struct survey_set *set)
-{
-	json_t *arr = json_array();
-	size_t i;
-
-	for (i = 0; i < set->ncurrent; i++) {
-		const struct survey *s = set->surveys[i];
-
-		json_array_append_new(arr, json_pack("{s:s, s:I, s:O, s:O, "
-		    "s:O}", "id", s->id, "version", (json_int_t)s->version,
-		    "title", json_object_get(s->def, "title"), "languages",
-		    json_object_get(s->def, "languages"), "audience",
-		    json_object_get(s->def, "audience")));
-	}
-	free(set->list_json);
-	set->list_json = json_dumps(arr, JSON_COMPACT);
-	if (set->list_json == NULL)
-		set->list_json = xstrdup("[]");
-	set->list_json_len = strlen(set->list_json);
-	json_decref(arr);
-}
-
-static void
-set_add(struct survey_set *set, struct survey *s)
-{
-	set->surveys = xrealloc(set->surveys,
-	    (set->nsurveys + 1) * sizeof(*set->surveys));
-	set->surveys[set->nsurveys++] = s;
-}
-
-int
-survey_set_load(const char *dir, struct survey_set **out, struct buf *errors)
-{
-	struct survey_set *set;
-	struct dirent *de;
-	char **names = NULL;
-	size_t nnames = 0, i;
-	DIR *d;
-	int bad = 0, have_locations = 0;
-
-	*out = NULL;
-	set = xcalloc(1, sizeof(*set));
-	d = opendir(dir);
-	if (d == NULL) {
-		buf_printf(errors, "%s:1:1: %s\n", dir, strerror(errno));
-		survey_set_free(set);
-		return -1;
-	}
-	while ((de = readdir(d)) != NULL) {
-		size_t n = strlen(de->d_name);
-
-		if (n < 6 || de->d_name[0] == '.' ||
-		    strcmp(de->d_name + n - 5, ".json") != 0)
-			continue;
-		/* The SMS texts, read and checked by the SMS module. */
-		if (strcmp(de->d_name, "sms-templates.json") == 0)
-			continue;
-		names = xrealloc(names, (nnames + 1) * sizeof(char *));
-		names[nnames++] = xstrdup(de->d_name);
-	}
-	closedir(d);
-	for (i = 0; i < nnames; i++) {
-		struct buf path;
-		struct survey *s;
-		char *text;
-		size_t len;
-
-		buf_init(&path, 4096);
-		buf_printf(&path, "%s/%s", dir, names[i]);
-		/* The participation consent (participants.c). */
-		if (strcmp(names[i], "consent.json") == 0) {
-			buf_free(&path);
-			continue;
-		}
-		if (strcmp(names[i], "locations.json") == 0) {
-			have_locations = 1;
-			if (load_locations(set, buf_cstr(&path), errors) == -1)
-				bad = 1;
-			buf_free(&path);
-			continue;
-		}
-		text = read_file(buf_cstr(&path), &len, errors);
-		s = text ? survey_parse(buf_cstr(&path), text, len, errors) :
-		    NULL;
-		if (s == NULL) {
-			bad = 1;
-		} else if (strlen(names[i]) != strlen(s->id) + 5 ||
-		    strncmp(names[i], s->id, strlen(s->id)) != 0) {
-			buf_printf(errors, "%s:1:1: the file name must be the "
-			    "survey id: '%s.json'\n", buf_cstr(&path), s->id);
-			survey_free(s);
-			bad = 1;
-		} else {
-			s->current = 1;
-			set_add(set, s);
-		}
-		free(text);
-		buf_free(&path);
-	}
-	for (i = 0; i < nnames; i++)
-		free(names[i]);
-	free(names);
-	if (!have_locations) {
-		buf_printf(errors, "%s/locations.json:1:1: missing: the "
-		    "locations responses are counted under\n", dir);
-		bad = 1;
-	}
-	{
-		struct buf idir;
-
-		buf_init(&idir, 4096);
-		buf_printf(&idir, "%s/i18n", dir);
-		if (i18n_load(buf_cstr(&idir), &set->i18n, errors) == -1)
-			bad = 1;
-		buf_free(&idir);
-	}
-	if (set->nsurveys == 0 && !bad) {
-		buf_printf(errors, "%s:1:1: no survey definitions (*.json) "
-		    "found\n", dir);
-		bad = 1;
-	}
-	if (bad) {
-		survey_set_free(set);
-		return -1;
-	}
-	qsort(set->surveys, set->nsurveys, sizeof(*set->surveys), survey_cmp);
-	set->ncurrent = set->nsurveys;
-	build_list_json(set);
-	*out = set;
-	return 0;
-}
-
-int
-survey_set_add_archived(struct survey_set *set, const char *id,
-    long long version, const char *def_json, struct buf *errors)
-{
-	struct survey *s;
-	char path[128];
-
-	if (survey_set_find(set, id, version) != NULL)
-		return 0;
-	snprintf(path, sizeof(path), "(stored %s version %lld)", id, version);
-	s = survey_parse(path, def_json, strlen(def_json), errors);
-	if (s == NULL)
-		return -1;
-	set_add(set, s);
-	return 0;
-}
-
-void
-survey_set_free(struct survey_set *set)
-{
-	size_t i;
-
-	if (set == NULL)
-		return;
-	for (i = 0; i < set->nsurveys; i++)
-		survey_free(set->surveys[i]);
-	free(set->surveys);
-	free(set->locations);
-	json_decref(set->locations_def);
-	free(set->list_json);
-	i18n_free(set->i18n);
-	free(set);
-}
-
-const struct i18n *
-survey_set_i18n(const struct survey_set *set)
-{
-	return set->i18n;
-}
-
-size_t
-survey_set_count(const struct survey_set *set)
-{
-	return set->ncurrent;
-}
-
-const struct survey *
-survey_set_at(const struct survey_set *set, size_t i)
-{
-	return i < set->ncurrent ? set->surveys[i] : NULL;
-}
-
-const struct survey *
-survey_set_find(const struct survey_set *set, const char *id,
-    long long version)
-{
-	size_t i;
-
-	for (i = 0; i < set->nsurveys; i++) {
-		const struct survey *s = set->surveys[i];
-
-		if (strcmp(s->id, id) != 0)
-			continue;
-		if (version == 0 ? s->current : s->version == version)
-			return s;
-	}
-	return NULL;
-}
-
-const struct survey_location *
-survey_set_location(const struct survey_set *set, const char *id)
-{
-	size_t i;
-
-	for (i = 0; i < set->nlocations; i++)
-		if (strcmp(set->locations[i].id, id) == 0)
-			return &set->locations[i];
-	return NULL;
-}
-
-size_t
-survey_set_location_count(const struct survey_set *set)
-{
-	return set->nlocations;
-}
-
-const struct survey_location *
-survey_set_location_at(const struct survey_set *set, size_t i)
-{
-	return i < set->nlocations ? &set->locations[i] : NULL;
-}
-
-const char *
-survey_set_list_json(const struct survey_set *set, size_t *len)
-{
-	*len = set->list_json_len;
-	return set->list_json;
-}
-
 int
 survey_has_language(const struct survey *s, const char *lang)
 {
@@ -1429,159 +764,4 @@ survey_has_language(const struct survey *s, const char *lang)
 		if (strcmp(s->languages[i], lang) == 0)
 			return 1;
 	return 0;
-}
-
-static int
-answer_fail(const char **field, const char *id, char *msg, size_t msglen,
-    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-
-static int
-answer_fail(const char **field, const char *id, char *msg, size_t msglen,
-    const char *fmt, ...)
-{
-	va_list ap;
-
-	*field = id;
-	va_start(ap, fmt);
-	vsnprintf(msg, msglen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-/* Does the answer a (already validated) match show_if's value? */
-static int
-answer_equals(const struct survey_question *q, json_t *a, json_t *want)
-{
-	size_t i;
-	json_t *e;
-
-	if (q->type == SURVEY_Q_MULTI) {
-		json_array_foreach(a, i, e)
-			if (json_equal(e, want))
-				return 1;
-		return 0;
-	}
-	return json_equal(a, want);
-}
-
-static int
-answer_check(const struct survey_question *q, json_t *a, const char **field,
-    char *msg, size_t msglen)
-{
-	json_t *e;
-	size_t i, k;
-	long n;
-
-	switch (q->type) {
-	case SURVEY_Q_SMILEY:
-	case SURVEY_Q_GRADE:
-	case SURVEY_Q_SCALE:
-		if (!json_is_integer(a) || json_integer_value(a) < q->min ||
-		    json_integer_value(a) > q->max)
-			return answer_fail(field, q->id, msg, msglen,
-			    "must be a whole number from %lld to %lld",
-			    q->min, q->max);
-		return 0;
-	case SURVEY_Q_CHOICE:
-		if (!json_is_string(a) ||
-		    option_index(q, json_string_value(a)) < 0)
-			return answer_fail(field, q->id, msg, msglen,
-			    "must be one of the question's options");
-		return 0;
-	case SURVEY_Q_MULTI:
-		if (!json_is_array(a) || json_array_size(a) == 0 ||
-		    json_array_size(a) > q->noptions)
-			return answer_fail(field, q->id, msg, msglen,
-			    "must be a list of the question's options");
-		json_array_foreach(a, i, e) {
-			if (!json_is_string(e) ||
-			    option_index(q, json_string_value(e)) < 0)
-				return answer_fail(field, q->id, msg, msglen,
-				    "must be a list of the question's options");
-			for (k = 0; k < i; k++)
-				if (json_equal(json_array_get(a, k), e))
-					return answer_fail(field, q->id, msg,
-					    msglen, "lists an option twice");
-		}
-		return 0;
-	case SURVEY_Q_YESNO:
-		if (!json_is_boolean(a))
-			return answer_fail(field, q->id, msg, msglen,
-			    "must be true or false");
-		return 0;
-	case SURVEY_Q_TEXT:
-		if (!json_is_string(a))
-			return answer_fail(field, q->id, msg, msglen,
-			    "must be text");
-		n = utf8_length(json_string_value(a), json_string_length(a));
-		if (n < 0)
-			return answer_fail(field, q->id, msg, msglen,
-			    "is not valid text");
-		if (n > q->max_length)
-			return answer_fail(field, q->id, msg, msglen,
-			    "is longer than %lld characters", q->max_length);
-		return 0;
-	}
-	return answer_fail(field, q->id, msg, msglen, "unknown question type");
-}
-
-int
-survey_answers_validate(const struct survey *s, json_t *answers,
-    const char **field, char *msg, size_t msglen)
-{
-	const char *key;
-	json_t *a;
-	char *shown;
-	size_t i;
-	int rc = -1;
-
-	if (!json_is_object(answers))
-		return answer_fail(field, "answers", msg, msglen,
-		    "answers must be an object keyed by question id");
-	if (json_object_size(answers) == 0)
-		return answer_fail(field, "answers", msg, msglen,
-		    "a response needs at least one answer");
-	json_object_foreach(answers, key, a) {
-		if (question_index(s, s->nquestions, key) < 0)
-			return answer_fail(field, "answers", msg, msglen,
-			    "'%.64s' is not a question of this survey", key);
-	}
-	shown = xcalloc(s->nquestions ? s->nquestions : 1, 1);
-	for (i = 0; i < s->nquestions; i++) {
-		const struct survey_question *q = &s->questions[i];
-		json_t *ref;
-
-		a = json_object_get(answers, q->id);
-		shown[i] = 1;
-		if (q->show_if >= 0) {
-			ref = json_object_get(answers,
-			    s->questions[q->show_if].id);
-			shown[i] = shown[q->show_if] && ref != NULL &&
-			    answer_equals(&s->questions[q->show_if], ref,
-			    q->show_equals);
-		}
-		if (!shown[i]) {
-			if (a != NULL && !json_is_null(a)) {
-				answer_fail(field, q->id, msg, msglen,
-				    "this question is not shown for the "
-				    "answers given");
-				goto out;
-			}
-			continue;
-		}
-		if (a == NULL || json_is_null(a)) {
-			if (q->required) {
-				answer_fail(field, q->id, msg, msglen,
-				    "this question needs an answer");
-				goto out;
-			}
-			continue;
-		}
-		if (answer_check(q, a, field, msg, msglen) == -1)
-			goto out;
-	}
-	rc = 0;
-out:
-	free(shown);
-	return rc;
 }

@@ -15,6 +15,7 @@
 #include "link.h"
 #include "qr.h"
 #include "log.h"
+#include "store_team.h"
 #include "util.h"
 
 #define PAGE_MAX	(4 * 1024 * 1024)

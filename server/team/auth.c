@@ -9,6 +9,7 @@
 
 #include "auth.h"
 #include "log.h"
+#include "store_team.h"
 #include "util.h"
 
 /*

@@ -17,6 +17,9 @@
 #include "link.h"
 #include "log.h"
 #include "report.h"
+#include "store_invite.h"
+#include "store_results.h"
+#include "store_team.h"
 #include "util.h"
 
 #define PAGE_MAX	(8 * 1024 * 1024)

@@ -12,6 +12,7 @@
 #include "app.h"
 #include "auth.h"
 #include "goals.h"
+#include "store_team.h"
 #include "util.h"
 
 #define GOALS_PAGE_MAX	(4 * 1024 * 1024)

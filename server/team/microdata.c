@@ -20,6 +20,8 @@
 #include "microdata.h"
 #include "publish.h"
 #include "stats.h"
+#include "store_export.h"
+#include "store_team.h"
 #include "util.h"
 
 #define MD_OUT_MAX	((size_t)1 << 30)

@@ -19,6 +19,7 @@
 #include "participants.h"
 #include "phone.h"
 #include "store_participants.h"
+#include "store_team.h"
 #include "util.h"
 
 #define PANEL_PAGE_MAX		(4 * 1024 * 1024)

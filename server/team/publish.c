@@ -13,6 +13,7 @@
 #include "publish.h"
 #include "response.h"
 #include "store.h"
+#include "store_results.h"
 #include "survey.h"
 #include "stats.h"
 #include "util.h"

@@ -11,6 +11,7 @@
 #include "protect.h"
 #include "publish.h"
 #include "report.h"
+#include "store_invite.h"
 #include "util.h"
 
 #define REPORT_MAX_PERIODS	240

@@ -21,6 +21,7 @@
 #include "helpers.h"
 #include "report.h"
 #include "store.h"
+#include "store_results.h"
 #include "survey.h"
 
 /* A survey laid out one key a line, so positions are easy to read off. */

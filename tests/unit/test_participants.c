@@ -28,6 +28,7 @@
 #include "participants.h"
 #include "response.h"
 #include "store.h"
+#include "store_invite.h"
 #include "store_participants.h"
 
 /* Is needle (n bytes) anywhere in hay (len bytes)? */

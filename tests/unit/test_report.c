@@ -19,6 +19,7 @@
 #include "helpers.h"
 #include "report.h"
 #include "store.h"
+#include "store_results.h"
 #include "survey.h"
 
 struct fixture {

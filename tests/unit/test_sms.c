@@ -18,6 +18,7 @@
 #include "invite.h"
 #include "phone.h"
 #include "sms.h"
+#include "store_invite.h"
 
 static void
 test_phone_normalise(void **state)

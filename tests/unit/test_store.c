@@ -21,6 +21,8 @@
 
 #include "helpers.h"
 #include "store.h"
+#include "store_results.h"
+#include "store_team.h"
 
 struct fixture {
 	char		 dir[64];
