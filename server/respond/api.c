@@ -141,11 +141,16 @@ api_response_finish(struct app *app, struct http_request *r)
 	(void)app;
 	switch (job->result) {
 	case STORE_INSERTED:
-		http_reply_json(r, json_pack("{s:s}", "id", job->id));
-		return 201;
-	case STORE_DUPLICATE:
-		http_reply_json(r, json_pack("{s:s}", "id", job->id));
-		return 200;
+	case STORE_DUPLICATE: {
+		/* {"id": "<hex>"}, written straight out: the id is hex. */
+		size_t n = strlen(job->id) + 10;
+		char *body = xmalloc(n);
+
+		snprintf(body, n, "{\"id\":\"%s\"}", job->id);
+		http_reply_text(r, "application/json; charset=utf-8", body,
+		    strlen(body));
+		return job->result == STORE_INSERTED ? 201 : 200;
+	}
 	case STORE_TOKEN_USED:
 		return http_reply_error(r, 409, "token_used", "token",
 		    "this SMS link was used already; thank you");

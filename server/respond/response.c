@@ -61,28 +61,67 @@ submission_valid(const char *s)
 	return 1;
 }
 
+/* Appends s (n bytes of valid UTF-8) as a JSON string, as jansson would. */
+static void
+json_str(struct buf *b, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t i, run = 0;
+
+	buf_putc(b, '"');
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		char esc[7];
+
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		buf_append(b, s + run, i - run);
+		run = i + 1;
+		esc[0] = '\\';
+		esc[1] = c == '"' || c == '\\' ? (char)c : c == '\b' ? 'b' :
+		    c == '\f' ? 'f' : c == '\n' ? 'n' : c == '\r' ? 'r' :
+		    c == '\t' ? 't' : 'u';
+		if (esc[1] != 'u') {
+			buf_append(b, esc, 2);
+			continue;
+		}
+		esc[2] = '0';
+		esc[3] = '0';
+		esc[4] = hex[c >> 4];
+		esc[5] = hex[c & 15];
+		buf_append(b, esc, 6);
+	}
+	buf_append(b, s + run, n - run);
+	buf_putc(b, '"');
+}
+
 /*
  * The answers as stored: in definition order, free text redacted and
- * trimmed; a blank text or a null answer is left out.
+ * trimmed; a blank text or a null answer is left out.  The answers are
+ * validated, so each is an integer, a boolean, a string or an array of
+ * strings; written straight out, in jansson's compact form.
  */
 static char *
 normalise(const struct survey *s, json_t *answers)
 {
-	json_t *out = json_object();
-	char *res;
-	size_t i;
+	struct buf b;
+	size_t i, k;
+	int first = 1;
 
+	buf_init(&b, (size_t)1 << 20);	/* a body is at most 64 KiB */
+	buf_putc(&b, '{');
 	for (i = 0; i < s->nquestions; i++) {
 		const struct survey_question *q = &s->questions[i];
-		json_t *a = json_object_get(answers, q->id);
+		json_t *a = json_object_get(answers, q->id), *e;
+		const char *t = NULL;
+		size_t n = 0;
+		char *red = NULL;
 
 		if (a == NULL || json_is_null(a))
 			continue;
 		if (q->type == SURVEY_Q_TEXT) {
-			const char *t = json_string_value(a);
-			size_t n = json_string_length(a);
-			char *red;
-
+			t = json_string_value(a);
+			n = json_string_length(a);
 			while (n > 0 && strchr(" \t\r\n", *t) != NULL) {
 				t++;
 				n--;
@@ -92,15 +131,47 @@ normalise(const struct survey *s, json_t *answers)
 			if (n == 0)
 				continue;
 			red = redact_text(t, n, NULL);
-			json_object_set_new(out, q->id, json_string(red));
-			free(red);
-		} else {
-			json_object_set(out, q->id, a);
+			t = red;
+			n = strlen(red);
 		}
+		if (!first)
+			buf_putc(&b, ',');
+		first = 0;
+		json_str(&b, q->id, strlen(q->id));
+		buf_putc(&b, ':');
+		if (t != NULL)
+			json_str(&b, t, n);
+		else if (json_is_string(a))
+			json_str(&b, json_string_value(a),
+			    json_string_length(a));
+		else if (json_is_integer(a))
+			buf_printf(&b, "%" JSON_INTEGER_FORMAT,
+			    json_integer_value(a));
+		else if (json_is_boolean(a))
+			buf_puts(&b, json_is_true(a) ? "true" : "false");
+		else if (json_is_array(a)) {
+			buf_putc(&b, '[');
+			json_array_foreach(a, k, e) {
+				if (k > 0)
+					buf_putc(&b, ',');
+				json_str(&b, json_string_value(e) ?
+				    json_string_value(e) : "",
+				    json_string_length(e));
+			}
+			buf_putc(&b, ']');
+		} else {
+			free(red);
+			buf_free(&b);
+			return NULL;	/* not a validated answer */
+		}
+		free(red);
 	}
-	res = json_dumps(out, JSON_COMPACT);
-	json_decref(out);
-	return res;
+	buf_putc(&b, '}');
+	if (buf_failed(&b)) {
+		buf_free(&b);
+		return NULL;
+	}
+	return buf_release(&b, NULL);
 }
 
 /*

@@ -239,6 +239,31 @@ test_text_redacted_trimmed_blank_dropped(void **state)
 	response_clear(&r);
 }
 
+/* Stored answers are byte for byte what jansson would write. */
+static void
+test_stored_answers_as_jansson_writes_them(void **state)
+{
+	struct store_response r;
+	json_t *j;
+	char *again;
+
+	(void)state;
+	accept_body(BODY(ANSWERS("\"gehoord\": 3, \"cijfer\": 10, "
+	    "\"hulpverleners\": \"3\", \"serieus\": false, "
+	    "\"beter_doen\": \"a\\\"b\\\\c\\u0001d\\u001fe\\tf/g "
+	    "\\u20ac\\ud83d\\ude00 \\b\\f\\r\\n.\"")), &r);
+	j = json_loads(r.answers, JSON_REJECT_DUPLICATES, NULL);
+	assert_non_null(j);
+	assert_string_equal(json_string_value(json_object_get(j,
+	    "beter_doen")), "a\"b\\c\001d\037e\tf/g \xe2\x82\xac"
+	    "\xf0\x9f\x98\x80 \b\f\r\n.");
+	again = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	assert_string_equal(r.answers, again);
+	free(again);
+	json_decref(j);
+	response_clear(&r);
+}
+
 static void
 test_null_answers_dropped(void **state)
 {
@@ -632,6 +657,7 @@ main(void)
 		cmocka_unit_test(test_stored_answers_in_definition_order),
 		cmocka_unit_test(test_multi_answers_and_tallies),
 		cmocka_unit_test(test_text_redacted_trimmed_blank_dropped),
+		cmocka_unit_test(test_stored_answers_as_jansson_writes_them),
 		cmocka_unit_test(test_null_answers_dropped),
 		cmocka_unit_test(test_same_submission_same_hash),
 		cmocka_unit_test(test_archived_version_accepted),
