@@ -103,6 +103,13 @@ int	 report_build(struct store *st, const struct survey_set *set,
 	    const struct report_query *q, struct report **out, char *err,
 	    size_t errlen) __attribute__((warn_unused_result));
 void	 report_free(struct report *r);
+/*
+ * Builds (and so keeps, see protect.h) the protected set of every survey
+ * as the next view would ask for it: after a release, so that the first
+ * view after a period closes or a restart is served at once.
+ */
+void	 report_warm(struct store *st, const struct survey_set *set,
+	    long long k, int lag_days);
 
 /* Mean of question i over a cell (numeric types; yes = 10); -1 if none. */
 int	 report_question_mean(const struct report *r, size_t i,

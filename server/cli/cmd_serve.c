@@ -424,6 +424,21 @@ wait_signal(const sigset_t *sigs, uint64_t watchdog_usec)
 	}
 }
 
+/*
+ * After every release (at start, daily, at a period close): build and keep
+ * the protected sets, under the reload lock, so no view waits for one.
+ */
+static void
+after_release(void *arg)
+{
+	struct app *app = arg;
+
+	pthread_rwlock_rdlock(&app->reload_lock);
+	report_warm(app->store, app->surveys, app->anonymity_k,
+	    app->publish_lag_days);
+	pthread_rwlock_unlock(&app->reload_lock);
+}
+
 int
 cmd_serve(int argc, char **argv)
 {
@@ -491,8 +506,8 @@ cmd_serve(int argc, char **argv)
 		log_warnx("%s", err);
 		goto out;
 	}
-	if (publish_start(app.store, app.surveys, app.release_minute, NULL,
-	    NULL, &pub, err, sizeof(err)) == -1) {
+	if (publish_start(app.store, app.surveys, app.release_minute,
+	    after_release, &app, &pub, err, sizeof(err)) == -1) {
 		log_warnx("%s", err);
 		goto out;
 	}

@@ -182,6 +182,8 @@ static const char *const migrations[] = {
 	"  tries INTEGER NOT NULL DEFAULT 0);",
 	/* 7: invitations forget (store_invite.c, issue #14) */
 	migrate_invites_v1,
+	/* 8: the protected table sets as published (store_protect.c) */
+	migrate_protect_v1,
 };
 
 static const char sql_sel_version[] =

@@ -109,5 +109,6 @@ void	invite_finalize(struct store *st);
 int	invite_use_token(struct store *st, struct store_job *job);
 /* The invitations' own schema steps, appended to the migration list. */
 extern const char migrate_invites_v1[];
+extern const char migrate_protect_v1[];
 
 #endif

@@ -12,6 +12,8 @@
 
 #include "protect.h"
 #include "protect_priv.h"
+#include "log.h"
+#include "store_protect.h"
 #include "store_results.h"
 #include "util.h"
 
@@ -422,8 +424,8 @@ protect_year(struct build *b, int yr)
 	free(sat);
 }
 
-static void
-set_free(struct protect_set *ps)
+void
+protect_set_free(struct protect_set *ps)
 {
 	size_t i;
 
@@ -508,7 +510,7 @@ build(struct store *st, const struct survey *s, const struct survey_set *set,
 			for (i = 0; i < b.nbase; i++)
 				free(b.base[i].counts);
 			free(b.base);
-			set_free(ps);
+			protect_set_free(ps);
 			return -1;
 		}
 		for (yr = b.y0; yr <= b.y1; yr++)
@@ -533,6 +535,43 @@ build(struct store *st, const struct survey *s, const struct survey_set *set,
 static pthread_mutex_t cache_mtx = PTHREAD_MUTEX_INITIALIZER;
 static struct protect_set *cache[CACHE_SLOTS];
 static unsigned cache_next;
+
+/* The set kept in the database for exactly this data, or NULL. */
+static struct protect_set *
+load_kept(struct store *st, const char *survey, long long k,
+    const char *through, unsigned long long hash)
+{
+	struct protect_set *ps;
+	char *text;
+
+	if (store_protect_load(st, survey, k, through, hash, &text) != 1)
+		return NULL;
+	ps = protect_deserialize(text, hash);
+	free(text);
+	if (ps != NULL && (strcmp(ps->survey, survey) != 0 || ps->k != k ||
+	    strcmp(ps->through, through) != 0)) {
+		protect_set_free(ps);
+		ps = NULL;
+	}
+	return ps;
+}
+
+/*
+ * Keeps a set just built, so a restart serves the same figures without
+ * building them again; a database that cannot be written only costs that.
+ */
+static void
+keep(struct store *st, const struct protect_set *ps)
+{
+	char *text = protect_serialize(ps);
+
+	if (text == NULL || store_protect_save(st, ps->survey, ps->k,
+	    ps->through, ps->hash, text) == -1)
+		log_warnx("protect: the protected set of %s could not be kept "
+		    "in the database; it is built again after a restart",
+		    ps->survey);
+	free(text);
+}
 
 int
 protect_get(struct store *st, const struct survey *s,
@@ -569,15 +608,20 @@ protect_get(struct store *st, const struct survey *s,
 		}
 	}
 	pthread_mutex_unlock(&cache_mtx);
-	if (build(st, s, set, k, through, &rs, &ps, err, errlen) == -1) {
-		free(rs.r);
-		return -1;
+	ps = load_kept(st, s->id, k, through, rs.hash);
+	if (ps == NULL) {
+		if (build(st, s, set, k, through, &rs, &ps, err,
+		    errlen) == -1) {
+			free(rs.r);
+			return -1;
+		}
+		keep(st, ps);
 	}
 	free(rs.r);
 	pthread_mutex_lock(&cache_mtx);
 	i = cache_next++ % CACHE_SLOTS;
 	if (cache[i] != NULL && --cache[i]->refs == 0)
-		set_free(cache[i]);
+		protect_set_free(cache[i]);
 	cache[i] = ps;
 	ps->refs++;		/* the cache's and the caller's */
 	pthread_mutex_unlock(&cache_mtx);
@@ -594,7 +638,7 @@ protect_put(const struct protect_set *cps)
 		return;
 	pthread_mutex_lock(&cache_mtx);
 	if (--ps->refs == 0)
-		set_free(ps);
+		protect_set_free(ps);
 	pthread_mutex_unlock(&cache_mtx);
 }
 

@@ -8,6 +8,8 @@
 
 #include <stddef.h>
 
+#include "protect.h"
+
 /* One year of cells over its base cells (month × location × channel). */
 struct year {
 	int		 year;
@@ -38,5 +40,17 @@ void	make_lines(struct year *y);
  */
 void	audit_year(const struct year *y, const long long *n, long long k,
 	    const unsigned char *primary, unsigned char *hidden);
+
+/* Frees a set (and everything it owns) whatever its references. */
+void	protect_set_free(struct protect_set *ps);
+
+/*
+ * The set as text, to keep (protect_persist.c); NULL when out of memory.
+ * protect_deserialize reads it back for the data with this hash, or
+ * returns NULL when the text is not a set this version wrote.
+ */
+char	*protect_serialize(const struct protect_set *ps);
+struct protect_set *protect_deserialize(const char *text,
+	    unsigned long long hash);
 
 #endif

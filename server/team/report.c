@@ -497,3 +497,24 @@ report_comment_allowed(const struct report *r, const char *month,
 			return 1;
 	return 0;
 }
+
+void
+report_warm(struct store *st, const struct survey_set *set, long long k,
+    int lag_days)
+{
+	size_t i;
+
+	for (i = 0; i < survey_set_count(set); i++) {
+		struct report_query q;
+		struct report *r = NULL;
+		char err[256];
+
+		memset(&q, 0, sizeof(q));
+		q.survey = survey_set_at(set, i)->id;
+		q.k = k;
+		q.lag_days = lag_days;
+		if (report_build(st, set, &q, &r, err, sizeof(err)) != 0)
+			continue;	/* the next view says why */
+		report_free(r);
+	}
+}

@@ -15,7 +15,9 @@ import os
 import random
 import re
 import shutil
+import sqlite3
 import tempfile
+import time
 from fractions import Fraction
 
 from kb import ROOT, Server, db_query, response, run_tool
@@ -479,5 +481,61 @@ def test_comments_only_from_shown_groups_and_hidden_ones_stay_hidden():
             assert st == 200 and b"hide comment" in audit and b"view dashboard" not in audit
             st, _, _ = s.get("/admin/audit?date=2025-13-45x", headers={"Cookie": cookie})
             assert st == 422
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_protected_set_is_kept_and_served_after_a_restart():
+    """The protected set is built after the release at start (before any
+    view), kept in the database per survey and K, and after a restart
+    served from there: the same figures, not built again."""
+    tmp = tempfile.mkdtemp(prefix="kb-dis-")
+    try:
+        db = os.path.join(tmp, "k.db")
+        _, lines = _seed()
+        _import(db, lines, tmp)
+        h = {"Authorization": "Bearer " + _viewer_key(db)}
+        views = ["/admin/api/stats?survey=ouders&by=location",
+                 "/admin/api/stats?survey=ouders&by=channel&interval=quarter",
+                 "/admin/export.csv?survey=ouders&by=location"]
+        sql = "SELECT k, through, hash, built FROM protected_sets WHERE survey = 'ouders'"
+
+        def kept():
+            deadline = time.time() + 30
+            while time.time() < deadline:
+                rows = db_query(db, sql)
+                if rows:
+                    return rows
+                time.sleep(0.1)
+            raise AssertionError("no protected set kept")
+        with Server(tmp=tmp, db=db, args=["--anonymity-k", str(K)]) as s:
+            rows = kept()   # built after the release at start, before any view
+            assert [r[0] for r in rows] == [K], rows
+            before = [s.get(v, headers=h)[2] for v in views]
+            assert db_query(db, sql) == rows
+            # A survey's K raised by the query is its own kept set.
+            assert s.get(views[0] + "&k=10", headers=h)[0] == 200
+            assert sorted(r[0] for r in db_query(db, sql)) == [K, 10]
+        with Server(tmp=tmp, db=db, args=["--anonymity-k", str(K)]) as s:
+            after = [s.get(v, headers=h)[2] for v in views]
+            assert after == before
+            # Not built again: the kept row is the one from before.
+            assert [r for r in db_query(db, sql) if r[0] == K] == rows
+        # Served from what is kept: a change to the kept set shows.
+        con = sqlite3.connect(db)
+        (data,) = con.execute("SELECT data FROM protected_sets WHERE survey = 'ouders'"
+                              " AND k = ?", (K,)).fetchone()
+        kept_set = json.loads(data)
+        cell = [c for c in kept_set["cells"] if c[0] == "2025-01" and c[1] == -1 and c[2] == -1][0]
+        assert not cell[7], cell    # shown
+        cell[3] += 1000
+        con.execute("UPDATE protected_sets SET data = ? WHERE survey = 'ouders' AND k = ?",
+                    (json.dumps(kept_set), K))
+        con.commit()
+        con.close()
+        with Server(tmp=tmp, db=db, args=["--anonymity-k", str(K)]) as s:
+            j = json.loads(s.get("/admin/api/stats?survey=ouders", headers=h)[2])
+            jan = [t for t in j["totals"] if t["period"] == "2025-01"][0]
+            assert jan["n"] == cell[3], jan
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
