@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "protect.h"
 #include "protect_priv.h"
@@ -610,11 +611,19 @@ protect_get(struct store *st, const struct survey *s,
 	pthread_mutex_unlock(&cache_mtx);
 	ps = load_kept(st, s->id, k, through, rs.hash);
 	if (ps == NULL) {
+		struct timespec t0, t1;
+
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		if (build(st, s, set, k, through, &rs, &ps, err,
 		    errlen) == -1) {
 			free(rs.r);
 			return -1;
 		}
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		log_info("protect: the protected set of %s (K %lld, through "
+		    "%s, %zu cells) built in %.0f ms", s->id, k, through,
+		    ps->ncells, (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+		    (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
 		keep(st, ps);
 	}
 	free(rs.r);
