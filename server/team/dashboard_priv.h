@@ -1,0 +1,26 @@
+/*
+ * dashboard_priv.h — what the dashboard's files share, and nothing outside
+ * server/team/ may include: numbers as the team reads them (dashboard.c)
+ * and the charts drawn as SVG (dashboard_chart.c).
+ */
+#ifndef KB_DASHBOARD_PRIV_H
+#define KB_DASHBOARD_PRIV_H
+
+#include <stddef.h>
+
+#include "report.h"
+#include "util.h"
+
+/* Appends v to b with decimals places and a decimal comma. */
+void	put_num(struct buf *b, double v, int decimals);
+
+/*
+ * Appends a w × h trend chart of the cells (every stride-th, one per
+ * period of rep) to b; small leaves out the axes, label is its name for
+ * screen readers.
+ */
+void	svg_trend(struct buf *b, const struct report *rep,
+	    const struct report_cell *cells, size_t stride, double w, double h,
+	    int small, const char *label);
+
+#endif
