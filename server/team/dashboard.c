@@ -205,7 +205,7 @@ put_num(struct buf *b, double v, int decimals)
 	buf_puts(b, s);
 }
 
-static const char *
+const char *
 text_nl(json_t *texts)
 {
 	const char *t = json_string_value(json_object_get(texts, "nl"));
@@ -457,130 +457,6 @@ small_multiples(struct buf *b, struct app *app, const struct report *rep,
 		buf_puts(b, "</figure>");
 	}
 	buf_puts(b, "</div>");
-}
-
-/* A smiley's value in words, as the kiosk shows the faces (#17). */
-static const char *
-face_label(const struct survey_question *q, const char *value)
-{
-	static const char *const five[] = { "Heel slecht", "Slecht",
-	    "Gaat wel", "Goed", "Heel goed" };
-	static const char *const four[] = { "Heel slecht", "Slecht", "Goed",
-	    "Heel goed" };
-	long long v;
-
-	if (num_parse(value, 1, q->max, &v) == -1)
-		return value;
-	return q->max == 4 ? four[v - 1] : five[v - 1];
-}
-
-static const char *
-option_text(const struct report *rep, const struct survey_question *q,
-    const char *value)
-{
-	json_t *qs = json_object_get(rep->s->def, "questions"), *qj, *o;
-	size_t i, k;
-
-	json_array_foreach(qs, i, qj) {
-		if (strcmp(json_string_value(json_object_get(qj, "id")),
-		    q->id) != 0)
-			continue;
-		json_array_foreach(json_object_get(qj, "options"), k, o)
-			if (strcmp(json_string_value(json_object_get(o, "id")),
-			    value) == 0)
-				return text_nl(json_object_get(o, "text"));
-	}
-	if (q->type == SURVEY_Q_YESNO)
-		return strcmp(value, "yes") == 0 ? "ja" : "nee";
-	if (q->type == SURVEY_Q_SMILEY)
-		return face_label(q, value);
-	return value;
-}
-
-static const char *
-question_text(const struct report *rep, const struct survey_question *q)
-{
-	json_t *qs = json_object_get(rep->s->def, "questions"), *qj;
-	size_t i;
-
-	json_array_foreach(qs, i, qj)
-		if (strcmp(json_string_value(json_object_get(qj, "id")),
-		    q->id) == 0)
-			return text_nl(json_object_get(qj, "text"));
-	return q->id;
-}
-
-/* Horizontal bars, one per answer value, drawn as SVG. */
-static void
-distributions(struct buf *b, const struct report *rep)
-{
-	const struct report_cell *c = &rep->grand;
-	size_t i, k;
-	double v;
-
-	buf_puts(b, "<h2>Antwoorden per vraag</h2>");
-	if (c->hidden) {
-		buf_printf(b, "<p>Minder dan %lld reacties in deze selectie: "
-		    "niets te tonen.</p>", rep->qy.k);
-		return;
-	}
-	for (i = 0; i < rep->nq; i++) {
-		const struct report_question *rq = &rep->qs[i];
-		long long total = 0, max = 0, per;
-		double y = 0;
-
-		for (k = 0; k < rq->nvalues; k++) {
-			long long n = c->counts[rq->first + k];
-
-			total += n;
-			if (n > max)
-				max = n;
-		}
-		per = rq->q->type == SURVEY_Q_MULTI ? c->c.n : total;
-		buf_puts(b, "<figure class=\"question\"><figcaption>");
-		buf_html(b, question_text(rep, rq->q));
-		/*
-		 * Several ticks per person: a share of the people who
-		 * responded, not of the ticks (#17).
-		 */
-		if (rq->q->type == SURVEY_Q_MULTI)
-			buf_printf(b, " <small>(%lld reacties, meer keuzes "
-			    "mogelijk", c->c.n);
-		else
-			buf_printf(b, " <small>(%lld antwoorden", total);
-		if (report_question_mean(rep, i, c, &v) == 0 &&
-		    rq->q->type != SURVEY_Q_YESNO) {
-			buf_puts(b, ", gemiddeld ");
-			put_num(b, v, 1);
-		}
-		if (report_question_nps(rep, i, c, &v) == 0) {
-			buf_puts(b, ", NPS ");
-			put_num(b, v, 0);
-		}
-		buf_printf(b, ")</small></figcaption><svg viewBox=\"0 0 580 "
-		    "%zu\" width=\"580\" height=\"%zu\" role=\"img\" "
-		    "aria-label=\"", rq->nvalues * 22 + 4,
-		    rq->nvalues * 22 + 4);
-		buf_html(b, question_text(rep, rq->q));
-		buf_puts(b, "\">");
-		for (k = 0; k < rq->nvalues; k++, y += 22) {
-			long long n = c->counts[rq->first + k];
-			double wbar = max > 0 ? 300.0 * (double)n /
-			    (double)max : 0;
-
-			buf_printf(b, "<text x=\"150\" y=\"%.0f\" "
-			    "font-size=\"12\" text-anchor=\"end\">", y + 15);
-			buf_html(b, option_text(rep, rq->q,
-			    rep->values[rq->first + k]));
-			buf_printf(b, "</text><rect x=\"156\" y=\"%.0f\" "
-			    "width=\"%.1f\" height=\"16\" fill=\"#0b4f6c\"/>"
-			    "<text x=\"%.1f\" y=\"%.0f\" font-size=\"12\">"
-			    "%lld (%.0f%%)</text>", y + 3, wbar,
-			    160 + wbar, y + 15, n, per ? 100.0 *
-			    (double)n / (double)per : 0.0);
-		}
-		buf_puts(b, "</svg></figure>");
-	}
 }
 
 static void

@@ -1,11 +1,12 @@
 /*
  * dashboard_priv.h — what the dashboard's files share, and nothing outside
- * server/team/ may include: numbers as the team reads them (dashboard.c)
- * and the charts drawn as SVG (dashboard_chart.c).
+ * server/team/ may include: numbers and texts as the team reads them
+ * (dashboard.c) and the charts drawn as SVG (dashboard_chart.c).
  */
 #ifndef KB_DASHBOARD_PRIV_H
 #define KB_DASHBOARD_PRIV_H
 
+#include <jansson.h>
 #include <stddef.h>
 
 #include "report.h"
@@ -13,6 +14,8 @@
 
 /* Appends v to b with decimals places and a decimal comma. */
 void	put_num(struct buf *b, double v, int decimals);
+/* The Dutch text of a texts object ({"nl": ...}), or "". */
+const char *text_nl(json_t *texts);
 
 /*
  * Appends a w × h trend chart of the cells (every stride-th, one per
@@ -22,5 +25,7 @@ void	put_num(struct buf *b, double v, int decimals);
 void	svg_trend(struct buf *b, const struct report *rep,
 	    const struct report_cell *cells, size_t stride, double w, double h,
 	    int small, const char *label);
+/* Appends the answers to each question in rep's selection, as bars, to b. */
+void	distributions(struct buf *b, const struct report *rep);
 
 #endif
