@@ -1,7 +1,8 @@
 /*
  * dashboard_priv.h — what the dashboard's files share, and nothing outside
  * server/team/ may include: numbers and texts as the team reads them
- * (dashboard.c) and the charts drawn as SVG (dashboard_chart.c).
+ * (dashboard.c), the charts drawn as SVG (dashboard_chart.c) and the
+ * comments (dashboard_comments.c).
  */
 #ifndef KB_DASHBOARD_PRIV_H
 #define KB_DASHBOARD_PRIV_H
@@ -9,6 +10,7 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "app.h"
 #include "report.h"
 #include "util.h"
 
@@ -27,5 +29,12 @@ void	svg_trend(struct buf *b, const struct report *rep,
 	    int small, const char *label);
 /* Appends the answers to each question in rep's selection, as bars, to b. */
 void	distributions(struct buf *b, const struct report *rep);
+
+/*
+ * Appends the comments of rep's survey that may be shown to b, with a
+ * button to hide each when auth is an admin's session.
+ */
+void	comments(struct buf *b, struct app *app, const struct report *rep,
+	    const struct http_auth *auth);
 
 #endif
