@@ -1,7 +1,7 @@
 /*
  * dashboard_priv.h — what the dashboard's files share, and nothing outside
- * server/team/ may include: numbers and texts as the team reads them
- * (dashboard.c), the charts drawn as SVG (dashboard_chart.c) and the
+ * server/team/ may include: numbers, texts and choices as the team reads
+ * them (dashboard.c), the charts drawn as SVG (dashboard_chart.c) and the
  * comments (dashboard_comments.c).
  */
 #ifndef KB_DASHBOARD_PRIV_H
@@ -18,6 +18,9 @@
 void	put_num(struct buf *b, double v, int decimals);
 /* The Dutch text of a texts object ({"nl": ...}), or "". */
 const char *text_nl(json_t *texts);
+/* Appends an <option> of value with label, selected if it is current. */
+void	select_opt(struct buf *b, const char *value, const char *label,
+	    const char *current);
 
 /*
  * Appends a w × h trend chart of the cells (every stride-th, one per
