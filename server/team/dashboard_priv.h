@@ -1,8 +1,9 @@
 /*
  * dashboard_priv.h — what the dashboard's files share, and nothing outside
- * server/team/ may include: numbers, texts and choices as the team reads
- * them (dashboard.c), the charts drawn as SVG (dashboard_chart.c) and the
- * comments (dashboard_comments.c).
+ * server/team/ may include: the request read and audited, and numbers,
+ * texts and choices as the team reads them (dashboard.c); the charts drawn
+ * as SVG (dashboard_chart.c) and the comments (dashboard_comments.c) that
+ * the page (dashboard_page.c) puts together.
  */
 #ifndef KB_DASHBOARD_PRIV_H
 #define KB_DASHBOARD_PRIV_H
@@ -13,6 +14,16 @@
 #include "app.h"
 #include "report.h"
 #include "util.h"
+
+/*
+ * Reads ?survey, from, to, interval, by, loc and k into q, whose strings
+ * point into r; 0, or a status with *field naming the parameter at fault.
+ */
+int	parse_query(struct app *app, struct http_request *r,
+	    struct report_query *q, const char **field);
+/* Writes the view of survey's results, with its filters, to the audit log. */
+void	audit_view(struct app *app, struct http_request *r,
+	    const char *survey);
 
 /* Appends v to b with decimals places and a decimal comma. */
 void	put_num(struct buf *b, double v, int decimals);
