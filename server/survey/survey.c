@@ -51,7 +51,7 @@ vctx_pop(struct vctx *v)
 
 /* Reports a problem at the current path, extended by key when not NULL. */
 void __attribute__((format(printf, 3, 4)))
-verr(struct vctx *v, const char *key, const char *fmt, ...)
+vctx_err(struct vctx *v, const char *key, const char *fmt, ...)
 {
 	va_list ap;
 	char msg[512], *p;
@@ -86,7 +86,7 @@ check_keys(struct vctx *v, json_t *obj, const char *const *allowed)
 			if (strcmp(*a, key) == 0)
 				break;
 		if (*a == NULL)
-			verr(v, key, "unknown key '%s'", key);
+			vctx_err(v, key, "unknown key '%s'", key);
 	}
 }
 
@@ -97,11 +97,11 @@ get_string(struct vctx *v, json_t *obj, const char *key, int required)
 
 	if (j == NULL) {
 		if (required)
-			verr(v, NULL, "missing '%s'", key);
+			vctx_err(v, NULL, "missing '%s'", key);
 		return NULL;
 	}
 	if (!json_is_string(j)) {
-		verr(v, key, "'%s' must be a string", key);
+		vctx_err(v, key, "'%s' must be a string", key);
 		return NULL;
 	}
 	return json_string_value(j);
@@ -115,15 +115,15 @@ get_integer(struct vctx *v, json_t *obj, const char *key, int required,
 
 	if (j == NULL) {
 		if (required)
-			verr(v, NULL, "missing '%s'", key);
+			vctx_err(v, NULL, "missing '%s'", key);
 		return -1;
 	}
 	if (!json_is_integer(j)) {
-		verr(v, key, "'%s' must be a whole number", key);
+		vctx_err(v, key, "'%s' must be a whole number", key);
 		return -1;
 	}
 	if (json_integer_value(j) < min || json_integer_value(j) > max) {
-		verr(v, key, "'%s' must be between %lld and %lld", key, min,
+		vctx_err(v, key, "'%s' must be between %lld and %lld", key, min,
 		    max);
 		return -1;
 	}
@@ -139,7 +139,7 @@ get_bool(struct vctx *v, json_t *obj, const char *key)
 	if (j == NULL)
 		return 0;
 	if (!json_is_boolean(j)) {
-		verr(v, key, "'%s' must be true or false", key);
+		vctx_err(v, key, "'%s' must be true or false", key);
 		return 0;
 	}
 	return json_is_true(j);
@@ -156,12 +156,12 @@ check_text(struct vctx *v, json_t *obj, const char *key, int required,
 
 	if (j == NULL) {
 		if (required)
-			verr(v, NULL, "missing '%s'", key);
+			vctx_err(v, NULL, "missing '%s'", key);
 		return;
 	}
 	if (!json_is_object(j)) {
-		verr(v, key, "'%s' must be an object with a text per language",
-		    key);
+		vctx_err(v, key, "'%s' must be an object with a text per "
+		    "language", key);
 		return;
 	}
 	vctx_push(v, key);
@@ -169,25 +169,25 @@ check_text(struct vctx *v, json_t *obj, const char *key, int required,
 		json_t *t = json_object_get(j, s->languages[i]);
 
 		if (t == NULL)
-			verr(v, NULL, "'%s' has no text in '%s'", key,
+			vctx_err(v, NULL, "'%s' has no text in '%s'", key,
 			    s->languages[i]);
 	}
 	json_object_foreach(j, lang, val) {
 		long n;
 
 		if (!survey_has_language(s, lang)) {
-			verr(v, lang, "language '%s' is not in 'languages'",
+			vctx_err(v, lang, "language '%s' is not in 'languages'",
 			    lang);
 			continue;
 		}
 		if (!json_is_string(val)) {
-			verr(v, lang, "text must be a string");
+			vctx_err(v, lang, "text must be a string");
 			continue;
 		}
 		n = utf8_length(json_string_value(val),
 		    json_string_length(val));
 		if (n < 1 || n > SURVEY_TEXT_MAX)
-			verr(v, lang, "text must be 1 to %d characters",
+			vctx_err(v, lang, "text must be 1 to %d characters",
 			    SURVEY_TEXT_MAX);
 	}
 	vctx_pop(v);
@@ -206,8 +206,8 @@ check_short(struct vctx *v, json_t *obj, const char *key, long max)
 	json_object_foreach(j, lang, val)
 		if (json_is_string(val) && utf8_length(json_string_value(val),
 		    json_string_length(val)) > max)
-			verr(v, lang, "'%s' must be at most %ld characters", key,
-			    max);
+			vctx_err(v, lang, "'%s' must be at most %ld characters",
+			    key, max);
 	vctx_pop(v);
 }
 
@@ -241,12 +241,12 @@ check_controls(struct vctx *v, json_t *j)
 
 	if (json_is_string(j)) {
 		if (has_control(json_string_value(j), json_string_length(j)))
-			verr(v, NULL, "control characters (such as a tab or a "
-			    "line break) are not allowed in a text");
+			vctx_err(v, NULL, "control characters (such as a tab "
+			    "or a line break) are not allowed in a text");
 	} else if (json_is_object(j)) {
 		json_object_foreach(j, key, val) {
 			if (has_control(key, strlen(key))) {
-				verr(v, NULL, "control characters are not "
+				vctx_err(v, NULL, "control characters are not "
 				    "allowed in a key");
 				continue;
 			}
@@ -270,13 +270,13 @@ check_languages(struct vctx *v, json_t *def, struct survey *s)
 	size_t i, k;
 
 	if (j == NULL) {
-		verr(v, NULL, "missing 'languages'");
+		vctx_err(v, NULL, "missing 'languages'");
 		return;
 	}
 	if (!json_is_array(j) || json_array_size(j) == 0 ||
 	    json_array_size(j) > SURVEY_MAX_LANGUAGES) {
-		verr(v, "languages", "'languages' must be a list of 1 to %d "
-		    "language codes", SURVEY_MAX_LANGUAGES);
+		vctx_err(v, "languages", "'languages' must be a list of 1 to "
+		    "%d language codes", SURVEY_MAX_LANGUAGES);
 		return;
 	}
 	s->languages = xcalloc(json_array_size(j), sizeof(char *));
@@ -287,13 +287,13 @@ check_languages(struct vctx *v, json_t *def, struct survey *s)
 		vctx_push_idx(v, i);
 		if (code == NULL || strlen(code) < 2 || strlen(code) > 3 ||
 		    !ident_valid(code, 3, NULL)) {
-			verr(v, NULL, "a language is a 2 or 3 letter code "
+			vctx_err(v, NULL, "a language is a 2 or 3 letter code "
 			    "such as \"nl\"");
 		} else {
 			for (k = 0; k < s->nlanguages; k++)
 				if (strcmp(s->languages[k], code) == 0)
-					verr(v, NULL, "language '%s' is listed "
-					    "twice", code);
+					vctx_err(v, NULL, "language '%s' is "
+					    "listed twice", code);
 			s->languages[s->nlanguages++] = code;
 		}
 		vctx_pop(v);
@@ -334,27 +334,27 @@ check_goal(struct vctx *v, json_t *def)
 	if (g == NULL)
 		return;
 	if (!json_is_object(g)) {
-		verr(v, "goal", "'goal' must be an object");
+		vctx_err(v, "goal", "'goal' must be an object");
 		return;
 	}
 	vctx_push(v, "goal");
 	check_keys(v, g, keys);
 	m = get_string(v, g, "measure", 1);
 	if (m != NULL && strcmp(m, "satisfaction") != 0)
-		verr(v, "measure", "the only goal measure is "
+		vctx_err(v, "measure", "the only goal measure is "
 		    "\"satisfaction\"");
 	b = get_string(v, g, "baseline", 1);
 	if (b != NULL && (!period_shaped(b) || sscanf(b, "%4d-%2d/%4d-%2d%c",
 	    &y1, &m1, &y2, &m2, &tail) != 4 || m1 < 1 || m1 > 12 || m2 < 1 ||
 	    m2 > 12 || y1 < 2000 || y2 > 2100 || y1 * 12 + m1 > y2 * 12 + m2))
-		verr(v, "baseline", "'baseline' must be a period "
+		vctx_err(v, "baseline", "'baseline' must be a period "
 		    "\"YYYY-MM/YYYY-MM\", first month not after the last");
 	t = json_object_get(g, "target");
 	if (t == NULL)
-		verr(v, NULL, "missing 'target'");
+		vctx_err(v, NULL, "missing 'target'");
 	else if (!json_is_number(t) || json_number_value(t) < 0 ||
 	    json_number_value(t) > 10)
-		verr(v, "target", "'target' must be a number from 0 to 10");
+		vctx_err(v, "target", "'target' must be a number from 0 to 10");
 	vctx_pop(v);
 }
 
@@ -411,12 +411,12 @@ check_options(struct vctx *v, json_t *qj, struct survey_question *q,
 	size_t i;
 
 	if (opts == NULL) {
-		verr(v, NULL, "missing 'options'");
+		vctx_err(v, NULL, "missing 'options'");
 		return;
 	}
 	if (!json_is_array(opts) || json_array_size(opts) < 2 ||
 	    json_array_size(opts) > SURVEY_MAX_OPTIONS) {
-		verr(v, "options", "'options' must be a list of 2 to %d "
+		vctx_err(v, "options", "'options' must be a list of 2 to %d "
 		    "options", SURVEY_MAX_OPTIONS);
 		return;
 	}
@@ -427,18 +427,18 @@ check_options(struct vctx *v, json_t *qj, struct survey_question *q,
 
 		vctx_push_idx(v, i);
 		if (!json_is_object(o)) {
-			verr(v, NULL, "an option must be an object with 'id' "
-			    "and 'text'");
+			vctx_err(v, NULL, "an option must be an object with "
+			    "'id' and 'text'");
 			vctx_pop(v);
 			continue;
 		}
 		check_keys(v, o, keys);
 		id = get_string(v, o, "id", 1);
 		if (id != NULL && !ident_valid(id, 32, "_-"))
-			verr(v, "id", "option id '%s' must be 1 to 32 "
+			vctx_err(v, "id", "option id '%s' must be 1 to 32 "
 			    "characters of a-z, 0-9, '_' and '-'", id);
 		else if (id != NULL && option_index(q, id) >= 0)
-			verr(v, "id", "option id '%s' is used twice", id);
+			vctx_err(v, "id", "option id '%s' is used twice", id);
 		else if (id != NULL)
 			q->options[q->noptions++] = id;
 		check_text(v, o, "text", 1, s);
@@ -460,7 +460,7 @@ check_show_if(struct vctx *v, json_t *qj, struct survey_question *q,
 	if (si == NULL)
 		return;
 	if (!json_is_object(si)) {
-		verr(v, "show_if", "'show_if' must be an object with "
+		vctx_err(v, "show_if", "'show_if' must be an object with "
 		    "'question' and 'equals'");
 		return;
 	}
@@ -469,16 +469,16 @@ check_show_if(struct vctx *v, json_t *qj, struct survey_question *q,
 	ref = get_string(v, si, "question", 1);
 	q->show_equals = json_object_get(si, "equals");
 	if (q->show_equals == NULL)
-		verr(v, NULL, "missing 'equals'");
+		vctx_err(v, NULL, "missing 'equals'");
 	if (ref != NULL) {
 		r = question_index(s, index, ref);
 		if (r < 0)
-			verr(v, "question", "show_if refers to '%s', which is "
-			    "not an earlier question", ref);
+			vctx_err(v, "question", "show_if refers to '%s', which "
+			    "is not an earlier question", ref);
 		else if (q->show_equals != NULL &&
 		    !value_fits(&s->questions[r], q->show_equals))
-			verr(v, "equals", "'equals' is not a possible answer "
-			    "to question '%s'", ref);
+			vctx_err(v, "equals", "'equals' is not a possible "
+			    "answer to question '%s'", ref);
 		else
 			q->show_if = r;
 	}
@@ -499,16 +499,16 @@ check_question(struct vctx *v, json_t *qj, struct survey *s, size_t index)
 	q->show_if = -1;
 	q->id = "";
 	if (!json_is_object(qj)) {
-		verr(v, NULL, "a question must be an object");
+		vctx_err(v, NULL, "a question must be an object");
 		return;
 	}
 	check_keys(v, qj, keys);
 	id = get_string(v, qj, "id", 1);
 	if (id != NULL && !ident_valid(id, 48, "_"))
-		verr(v, "id", "question id '%s' must be 1 to 48 characters "
+		vctx_err(v, "id", "question id '%s' must be 1 to 48 characters "
 		    "of a-z, 0-9 and '_'", id);
 	else if (id != NULL && question_index(s, index, id) >= 0)
-		verr(v, "id", "question id '%s' is used twice", id);
+		vctx_err(v, "id", "question id '%s' is used twice", id);
 	else if (id != NULL)
 		q->id = id;
 	type = get_string(v, qj, "type", 1);
@@ -518,8 +518,8 @@ check_question(struct vctx *v, json_t *qj, struct survey *s, size_t index)
 		if (strcmp(type, qtype_names[t]) == 0)
 			break;
 	if (t == KB_NELEM(qtype_names)) {
-		verr(v, "type", "unknown question type '%s' (smiley, grade, "
-		    "scale, choice, multi, yesno or text)", type);
+		vctx_err(v, "type", "unknown question type '%s' (smiley, "
+		    "grade, scale, choice, multi, yesno or text)", type);
 		return;
 	}
 	q->type = (enum survey_qtype)t;
@@ -529,7 +529,7 @@ check_question(struct vctx *v, json_t *qj, struct survey *s, size_t index)
 
 #define ONLY_FOR(key, cond, what) do {					\
 	if (json_object_get(qj, key) != NULL && !(cond))		\
-		verr(v, key, "'%s' is only for %s questions", key, what); \
+		vctx_err(v, key, "'%s' is only for %s questions", key, what); \
 } while (0)
 	ONLY_FOR("faces", q->type == SURVEY_Q_SMILEY, "smiley");
 	ONLY_FOR("min", q->type == SURVEY_Q_SCALE, "scale");
@@ -555,7 +555,7 @@ check_question(struct vctx *v, json_t *qj, struct survey *s, size_t index)
 		if (get_integer(v, qj, "min", 1, 0, 100, &q->min) == 0 &&
 		    get_integer(v, qj, "max", 1, 1, 100, &q->max) == 0 &&
 		    q->min >= q->max)
-			verr(v, "max", "'max' must be greater than 'min'");
+			vctx_err(v, "max", "'max' must be greater than 'min'");
 		break;
 	case SURVEY_Q_CHOICE:
 	case SURVEY_Q_MULTI:
@@ -571,19 +571,19 @@ check_question(struct vctx *v, json_t *qj, struct survey *s, size_t index)
 	measure = get_string(v, qj, "measure", 0);
 	if (measure != NULL) {
 		if (strcmp(measure, "satisfaction") != 0)
-			verr(v, "measure", "the only measure is "
+			vctx_err(v, "measure", "the only measure is "
 			    "\"satisfaction\"");
 		else if (q->type == SURVEY_Q_CHOICE ||
 		    q->type == SURVEY_Q_MULTI || q->type == SURVEY_Q_TEXT)
-			verr(v, "measure", "only smiley, grade, scale and yesno "
-			    "questions can measure satisfaction");
+			vctx_err(v, "measure", "only smiley, grade, scale and "
+			    "yesno questions can measure satisfaction");
 		else
 			q->satisfaction = 1;
 	}
 	theme = get_string(v, qj, "theme", 0);
 	if (theme != NULL && strcmp(theme, "access") != 0 &&
 	    strcmp(theme, "quality") != 0 && strcmp(theme, "effect") != 0)
-		verr(v, "theme", "unknown theme '%s' (access, quality or "
+		vctx_err(v, "theme", "unknown theme '%s' (access, quality or "
 		    "effect)", theme);
 	else
 		q->theme = theme;
@@ -664,15 +664,15 @@ survey_parse(const char *path, const char *text, size_t len,
 		goto fail;
 	}
 	if (!json_is_object(s->def)) {
-		verr(&v, NULL, "a survey must be a JSON object");
+		vctx_err(&v, NULL, "a survey must be a JSON object");
 		goto fail;
 	}
 	check_keys(&v, s->def, keys);
 	check_controls(&v, s->def);
 	s->id = get_string(&v, s->def, "id", 1);
 	if (s->id != NULL && !ident_valid(s->id, 48, "-")) {
-		verr(&v, "id", "survey id must be 1 to 48 characters of a-z, "
-		    "0-9 and '-'");
+		vctx_err(&v, "id", "survey id must be 1 to 48 characters of "
+		    "a-z, 0-9 and '-'");
 		s->id = NULL;
 	}
 	get_integer(&v, s->def, "version", 1, 1, 1000000, &s->version);
@@ -687,7 +687,7 @@ survey_parse(const char *path, const char *text, size_t len,
 		else if (strcmp(aud, "staff") == 0)
 			s->audience = SURVEY_AUDIENCE_STAFF;
 		else
-			verr(&v, "audience", "audience must be \"parent\", "
+			vctx_err(&v, "audience", "audience must be \"parent\", "
 			    "\"youth\", \"any\" or \"staff\"");
 	}
 	check_languages(&v, s->def, s);
@@ -700,14 +700,14 @@ survey_parse(const char *path, const char *text, size_t len,
 	check_goal(&v, s->def);
 	if (json_object_get(s->def, "signup") != NULL &&
 	    !json_is_boolean(json_object_get(s->def, "signup")))
-		verr(&v, "signup", "\"signup\" must be true or false");
+		vctx_err(&v, "signup", "\"signup\" must be true or false");
 	qs = json_object_get(s->def, "questions");
 	if (qs == NULL) {
-		verr(&v, NULL, "missing 'questions'");
+		vctx_err(&v, NULL, "missing 'questions'");
 	} else if (!json_is_array(qs) || json_array_size(qs) == 0 ||
 	    json_array_size(qs) > SURVEY_MAX_QUESTIONS) {
-		verr(&v, "questions", "'questions' must be a list of 1 to %d "
-		    "questions", SURVEY_MAX_QUESTIONS);
+		vctx_err(&v, "questions", "'questions' must be a list of 1 to "
+		    "%d questions", SURVEY_MAX_QUESTIONS);
 	} else {
 		s->questions = xcalloc(json_array_size(qs),
 		    sizeof(*s->questions));

@@ -58,14 +58,14 @@ goal_share_of(struct vctx *v, json_t *list, struct survey_goal *g,
 	size_t i, k;
 
 	if (q->type == SURVEY_Q_MULTI) {
-		verr(v, "share_of", "'share_of' cannot count a multi question "
-		    "(one person may tick several options); use a choice or "
-		    "yesno question");
+		vctx_err(v, "share_of", "'share_of' cannot count a multi "
+		    "question (one person may tick several options); use a "
+		    "choice or yesno question");
 		return;
 	}
 	if (!json_is_array(list) || json_array_size(list) == 0 ||
 	    json_array_size(list) > SURVEY_MAX_OPTIONS) {
-		verr(v, "share_of", "'share_of' must be a list of 1 to %d "
+		vctx_err(v, "share_of", "'share_of' must be a list of 1 to %d "
 		    "answer values", SURVEY_MAX_OPTIONS);
 		return;
 	}
@@ -74,15 +74,15 @@ goal_share_of(struct vctx *v, json_t *list, struct survey_goal *g,
 	json_array_foreach(list, i, val) {
 		vctx_push_idx(v, i);
 		if (goal_value_name(q, val, g->share_of[g->nshare]) == -1) {
-			verr(v, NULL, "not a possible answer to question '%s'",
-			    q->id);
+			vctx_err(v, NULL, "not a possible answer to question "
+			    "'%s'", q->id);
 		} else {
 			for (k = 0; k < g->nshare; k++)
 				if (strcmp(g->share_of[k],
 				    g->share_of[g->nshare]) == 0)
 					break;
 			if (k < g->nshare)
-				verr(v, NULL, "this value is listed twice");
+				vctx_err(v, NULL, "this value is listed twice");
 			else
 				g->nshare++;
 		}
@@ -104,19 +104,19 @@ goal_measure(struct vctx *v, json_t *gj, struct survey_goal *g,
 
 	g->question = -1;
 	if (m == NULL) {
-		verr(v, NULL, "missing 'measure'");
+		vctx_err(v, NULL, "missing 'measure'");
 		return;
 	}
 	if (json_is_string(m)) {
 		if (strcmp(json_string_value(m), "satisfaction") != 0)
-			verr(v, "measure", "'measure' is \"satisfaction\", "
+			vctx_err(v, "measure", "'measure' is \"satisfaction\", "
 			    "{\"question\": ID} or {\"question\": ID, "
 			    "\"share_of\": [VALUES]}");
 		g->measure = SURVEY_GOAL_SATISFACTION;
 		return;
 	}
 	if (!json_is_object(m)) {
-		verr(v, "measure", "'measure' is \"satisfaction\", "
+		vctx_err(v, "measure", "'measure' is \"satisfaction\", "
 		    "{\"question\": ID} or {\"question\": ID, \"share_of\": "
 		    "[VALUES]}");
 		return;
@@ -128,15 +128,15 @@ goal_measure(struct vctx *v, json_t *gj, struct survey_goal *g,
 		goto out;
 	qi = question_index(s, s->nquestions, ref);
 	if (qi < 0) {
-		verr(v, "question", "there is no question '%s' in this survey",
-		    ref);
+		vctx_err(v, "question", "there is no question '%s' in this "
+		    "survey", ref);
 		goto out;
 	}
 	q = &s->questions[qi];
 	g->question = qi;
 	if (q->type == SURVEY_Q_TEXT) {
-		verr(v, "question", "a goal cannot measure the free text of "
-		    "question '%s'", ref);
+		vctx_err(v, "question", "a goal cannot measure the free text "
+		    "of question '%s'", ref);
 	} else if (json_object_get(m, "share_of") != NULL) {
 		g->measure = SURVEY_GOAL_SHARE;
 		goal_share_of(v, json_object_get(m, "share_of"), g, q);
@@ -144,7 +144,7 @@ goal_measure(struct vctx *v, json_t *gj, struct survey_goal *g,
 	    q->type == SURVEY_Q_SCALE) {
 		g->measure = SURVEY_GOAL_MEAN;
 	} else {
-		verr(v, "question", "question '%s' has no mean; add "
+		vctx_err(v, "question", "question '%s' has no mean; add "
 		    "\"share_of\": [VALUES] to count the share giving those "
 		    "answers", ref);
 	}
@@ -168,11 +168,11 @@ goal_target(struct vctx *v, json_t *gj, struct survey_goal *g,
 		hi = (double)s->questions[g->question].max;
 	}
 	if (t == NULL) {
-		verr(v, NULL, "missing 'target'");
+		vctx_err(v, NULL, "missing 'target'");
 	} else if (!json_is_number(t) || json_number_value(t) < lo ||
 	    json_number_value(t) > hi) {
-		verr(v, "target", "'target' must be a number from %g to %g%s",
-		    lo, hi, unit);
+		vctx_err(v, "target", "'target' must be a number from %g to "
+		    "%g%s", lo, hi, unit);
 	} else {
 		g->target = json_number_value(t);
 	}
@@ -189,24 +189,25 @@ goal_text(struct vctx *v, json_t *gj, const struct survey *s)
 	const char *lang;
 
 	if (t == NULL) {
-		verr(v, NULL, "missing 'text'");
+		vctx_err(v, NULL, "missing 'text'");
 		return;
 	}
 	if (!json_is_object(t)) {
-		verr(v, "text", "'text' must be an object with a text per "
+		vctx_err(v, "text", "'text' must be an object with a text per "
 		    "language");
 		return;
 	}
 	vctx_push(v, "text");
 	if (s->nlanguages > 0 && json_object_get(t, s->languages[0]) == NULL)
-		verr(v, NULL, "'text' has no text in '%s'", s->languages[0]);
+		vctx_err(v, NULL, "'text' has no text in '%s'",
+		    s->languages[0]);
 	json_object_foreach(t, lang, val) {
 		if (!survey_has_language(s, lang))
-			verr(v, lang, "language '%s' is not in 'languages'",
+			vctx_err(v, lang, "language '%s' is not in 'languages'",
 			    lang);
 		else if (!json_is_string(val) || json_string_length(val) == 0 ||
 		    json_string_length(val) > SURVEY_TEXT_MAX)
-			verr(v, lang, "text must be 1 to %d characters",
+			vctx_err(v, lang, "text must be 1 to %d characters",
 			    SURVEY_TEXT_MAX);
 	}
 	vctx_pop(v);
@@ -222,20 +223,20 @@ check_one_goal(struct vctx *v, json_t *gj, struct survey *s)
 	size_t k;
 
 	if (!json_is_object(gj)) {
-		verr(v, NULL, "a goal must be an object with id, text, measure, "
-		    "direction, baseline and target");
+		vctx_err(v, NULL, "a goal must be an object with id, text, "
+		    "measure, direction, baseline and target");
 		return;
 	}
 	check_keys(v, gj, keys);
 	id = get_string(v, gj, "id", 1);
 	if (id != NULL && !ident_valid(id, 48, "_-")) {
-		verr(v, "id", "goal id '%s' must be 1 to 48 characters of "
+		vctx_err(v, "id", "goal id '%s' must be 1 to 48 characters of "
 		    "a-z, 0-9, '_' and '-'", id);
 		id = NULL;
 	}
 	for (k = 0; id != NULL && k < s->ngoals; k++)
 		if (strcmp(s->goals[k].id, id) == 0) {
-			verr(v, "id", "goal id '%s' is used twice", id);
+			vctx_err(v, "id", "goal id '%s' is used twice", id);
 			id = NULL;
 		}
 	goal_text(v, gj, s);
@@ -243,12 +244,12 @@ check_one_goal(struct vctx *v, json_t *gj, struct survey *s)
 	goal_measure(v, gj, g, s);
 	dir = get_string(v, gj, "direction", 1);
 	if (dir != NULL && strcmp(dir, "up") != 0 && strcmp(dir, "down") != 0)
-		verr(v, "direction", "'direction' is \"up\" (higher is better) "
-		    "or \"down\" (lower is better)");
+		vctx_err(v, "direction", "'direction' is \"up\" (higher is "
+		    "better) or \"down\" (lower is better)");
 	g->down = dir != NULL && strcmp(dir, "down") == 0;
 	b = get_string(v, gj, "baseline", 1);
 	if (b != NULL && !goal_baseline_ok(b, g))
-		verr(v, "baseline", "'baseline' must be a period "
+		vctx_err(v, "baseline", "'baseline' must be a period "
 		    "\"YYYY-MM/YYYY-MM\", first month not after the last");
 	goal_target(v, gj, g, s);
 	g->id = id != NULL ? id : "";
@@ -288,7 +289,7 @@ check_goals(struct vctx *v, struct survey *s)
 	}
 	if (!json_is_array(list) || json_array_size(list) == 0 ||
 	    json_array_size(list) > SURVEY_MAX_GOALS) {
-		verr(v, "goals", "'goals' must be a list of 1 to %d goals",
+		vctx_err(v, "goals", "'goals' must be a list of 1 to %d goals",
 		    SURVEY_MAX_GOALS);
 		return;
 	}

@@ -36,10 +36,10 @@ void	 vctx_push_idx(struct vctx *v, size_t i);
 void	 vctx_pop(struct vctx *v);
 /*
  * Appends "path:line:column: message" for the current place, extended by
- * key when not NULL, to v->errors and counts it.  (Not <err.h>'s verr: no
- * file here includes <err.h>.)
+ * key when not NULL, to v->errors and counts it.  (Not named verr: glibc's
+ * <err.h> has one.)
  */
-void	 verr(struct vctx *v, const char *key, const char *fmt, ...)
+void	 vctx_err(struct vctx *v, const char *key, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 /* Reports every key of obj not in allowed (NULL-terminated). */
 void	 check_keys(struct vctx *v, json_t *obj, const char *const *allowed);

@@ -71,8 +71,8 @@ load_locations(struct survey_set *set, const char *path, struct buf *errors)
 	if (!json_is_object(set->locations_def) ||
 	    json_object_size(set->locations_def) != 1 ||
 	    !json_is_array(list) || json_array_size(list) == 0) {
-		verr(&v, NULL, "expected {\"locations\": [...]} with at least "
-		    "one location");
+		vctx_err(&v, NULL, "expected {\"locations\": [...]} with at "
+		    "least one location");
 		goto out;
 	}
 	check_controls(&v, set->locations_def);
@@ -86,36 +86,36 @@ load_locations(struct survey_set *set, const char *path, struct buf *errors)
 
 		vctx_push_idx(&v, i);
 		if (!json_is_object(l)) {
-			verr(&v, NULL, "a location must be an object");
+			vctx_err(&v, NULL, "a location must be an object");
 			vctx_pop(&v);
 			continue;
 		}
 		check_keys(&v, l, keys);
 		id = get_string(&v, l, "id", 1);
 		if (id != NULL && !ident_valid(id, 48, "-"))
-			verr(&v, "id", "location id '%s' must be 1 to 48 "
+			vctx_err(&v, "id", "location id '%s' must be 1 to 48 "
 			    "characters of a-z, 0-9 and '-'", id);
 		for (k = 0; id != NULL && k < set->nlocations; k++)
 			if (strcmp(set->locations[k].id, id) == 0)
-				verr(&v, "id", "location id '%s' is used "
+				vctx_err(&v, "id", "location id '%s' is used "
 				    "twice", id);
 		org = get_string(&v, l, "organisation", 0);
 		if (org != NULL && !ident_valid(org, 48, "-"))
-			verr(&v, "organisation", "organisation must be 1 to "
-			    "48 characters of a-z, 0-9 and '-'");
+			vctx_err(&v, "organisation", "organisation must be 1 "
+			    "to 48 characters of a-z, 0-9 and '-'");
 		name = json_object_get(l, "name");
 		if (name == NULL) {
-			verr(&v, NULL, "missing 'name'");
+			vctx_err(&v, NULL, "missing 'name'");
 		} else if (!json_is_object(name)) {
-			verr(&v, "name", "'name' must be an object with a "
+			vctx_err(&v, "name", "'name' must be an object with a "
 			    "name per language");
 		} else {
 			vctx_push(&v, "name");
 			for (k = 0; k < 2; k++)
 				if (!json_is_string(json_object_get(name,
 				    name_langs[k])))
-					verr(&v, NULL, "'name' has no text in "
-					    "'%s'", name_langs[k]);
+					vctx_err(&v, NULL, "'name' has no text "
+					    "in '%s'", name_langs[k]);
 			vctx_pop(&v);
 			check_short(&v, l, "name", SURVEY_NAME_MAX);
 		}
