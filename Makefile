@@ -53,6 +53,7 @@ UNIT_TESTS := test_util test_config test_jsonpos test_survey test_answers \
               test_stats test_report test_sms test_auth test_i18n
 UNIT_TESTS += test_participants
 UNIT_TESTS += test_goals
+UNIT_TESTS += test_quickjson
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/%)
 
 # Options for `make run`; override on the command line.

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "invite.h"
+#include "quickjson.h"
 #include "redact.h"
 #include "response.h"
 #include "stats.h"
@@ -277,7 +278,10 @@ response_prepare(const struct survey_set *set, const char *body, size_t len,
 	char *answers;
 	int rc = -1;
 
-	j = json_loadb(body, len, RESPONSE_JSON_FLAGS, &jerr);
+	/* The plain shape apps send, fast; anything else as jansson reads it. */
+	j = quickjson_object(body, len);
+	if (j == NULL)
+		j = json_loadb(body, len, RESPONSE_JSON_FLAGS, &jerr);
 	if (j == NULL)
 		return fail(e, 400, "bad_json", NULL, "malformed JSON at line "
 		    "%d, column %d: %s", jerr.line, jerr.column, jerr.text);

@@ -7,8 +7,9 @@
  *   - an accepted row holds a known survey, version, location, channel and
  *     language, a token hash exactly when the channel is sms, a week, answers that are a JSON object of that survey's
  *     questions in valid UTF-8, and redacted free text;
- *   - the rollup recomputed from the stored row (what a rebuild after a
- *     crash does) equals the one counted at insert time.
+ *   - the intake row holds its month only; the release counts the stored
+ *     row in that month, and a rebuild after a crash counts it the same;
+ *   - quickjson, the fast path, builds what jansson builds or gives up.
  * The surveys folder is $KB_FUZZ_SURVEYS, else "surveys" (run from the
  * repository root, as tests/fuzz/run.sh does).
  */
@@ -21,6 +22,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "quickjson.h"
 #include "redact.h"
 #include "response.h"
 #include "survey.h"
@@ -145,6 +147,21 @@ check_row(const uint8_t *data, size_t size, struct store_response *r)
 		}
 	}
 	json_decref(a);
+	/* The intake keeps the month only; the release counts the rest. */
+	{
+		char month[8];
+
+		memcpy(month, r->month, sizeof(month));
+		if (r->tallies != NULL || r->ntallies != 0 || r->scored)
+			fail("the intake row carries what the release counts",
+			    data, size, NULL);
+		if (response_rollup_row(set, r) == -1)
+			fail("the stored row cannot be counted", data, size,
+			    r->answers);
+		if (strcmp(month, r->month) != 0)
+			fail("the release counts the row in another month",
+			    data, size, r->answers);
+	}
 	if (r->scored && (!(r->score >= 0.0) || !(r->score <= 10.0)))
 		fail("satisfaction score outside 0..10", data, size, NULL);
 	for (i = 0; i < r->ntallies; i++)
@@ -153,7 +170,7 @@ check_row(const uint8_t *data, size_t size, struct store_response *r)
 			fail("tally with an empty question or value", data,
 			    size, r->tallies[i].question);
 
-	/* A rollup rebuild reads the stored row: it must count the same. */
+	/* A rebuild after a crash counts the stored row the same again. */
 	memset(&again, 0, sizeof(again));
 	memcpy(again.survey, r->survey, sizeof(again.survey));
 	again.version = r->version;
@@ -186,6 +203,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* The server caps bodies at 64 KiB. */
 	if (size > 64 * 1024)
 		return 0;
+	/* The fast path builds what jansson builds, or leaves it to jansson. */
+	{
+		json_t *q = quickjson_object((const char *)data, size), *j;
+
+		if (q != NULL) {
+			j = json_loadb((const char *)data, size,
+			    JSON_REJECT_DUPLICATES, NULL);
+			if (j == NULL || !json_equal(q, j))
+				fail("quickjson and jansson disagree", data,
+				    size, NULL);
+			json_decref(j);
+			json_decref(q);
+		}
+	}
 	memset(&row, 0xa5, sizeof(row));
 	memcpy(&blank, &row, sizeof(row));
 	memset(&e, 0, sizeof(e));
