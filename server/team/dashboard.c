@@ -183,27 +183,6 @@ admin_export_csv(struct app *app, struct http_request *r)
 	return 200;
 }
 
-/* Decimal comma, as the team reads numbers. */
-void
-put_num(struct buf *b, double v, int decimals)
-{
-	char s[32], *p;
-
-	snprintf(s, sizeof(s), "%.*f", decimals, v);
-	p = strchr(s, '.');
-	if (p != NULL)
-		*p = ',';
-	buf_puts(b, s);
-}
-
-const char *
-text_nl(json_t *texts)
-{
-	const char *t = json_string_value(json_object_get(texts, "nl"));
-
-	return t ? t : "";
-}
-
 void
 select_opt(struct buf *b, const char *value, const char *label,
     const char *current)

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "nl.h"
 #include "dashboard_priv.h"
 #include "report.h"
 #include "util.h"
@@ -159,7 +160,7 @@ svg_trend(struct buf *b, const struct report *rep,
 		    small ? 2 : 3);
 		buf_html(b, rep->periods[i]);
 		buf_puts(b, ": ");
-		put_num(b, mean, 1);
+		nl_num(b, mean, 1);
 		buf_printf(b, " (n = %lld)</title></circle>", cell->c.n);
 	}
 	buf_puts(b, "</svg>");
@@ -194,7 +195,7 @@ option_text(const struct report *rep, const struct survey_question *q,
 		json_array_foreach(json_object_get(qj, "options"), k, o)
 			if (strcmp(json_string_value(json_object_get(o, "id")),
 			    value) == 0)
-				return text_nl(json_object_get(o, "text"));
+				return nl_text(json_object_get(o, "text"));
 	}
 	if (q->type == SURVEY_Q_YESNO)
 		return strcmp(value, "yes") == 0 ? "ja" : "nee";
@@ -212,7 +213,7 @@ question_text(const struct report *rep, const struct survey_question *q)
 	json_array_foreach(qs, i, qj)
 		if (strcmp(json_string_value(json_object_get(qj, "id")),
 		    q->id) == 0)
-			return text_nl(json_object_get(qj, "text"));
+			return nl_text(json_object_get(qj, "text"));
 	return q->id;
 }
 
@@ -257,11 +258,11 @@ distributions(struct buf *b, const struct report *rep)
 		if (report_question_mean(rep, i, c, &v) == 0 &&
 		    rq->q->type != SURVEY_Q_YESNO) {
 			buf_puts(b, ", gemiddeld ");
-			put_num(b, v, 1);
+			nl_num(b, v, 1);
 		}
 		if (report_question_nps(rep, i, c, &v) == 0) {
 			buf_puts(b, ", NPS ");
-			put_num(b, v, 0);
+			nl_num(b, v, 0);
 		}
 		buf_printf(b, ")</small></figcaption><svg viewBox=\"0 0 580 "
 		    "%zu\" width=\"580\" height=\"%zu\" role=\"img\" "

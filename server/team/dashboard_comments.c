@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nl.h"
 #include "app.h"
 #include "auth.h"
 #include "dashboard.h"
@@ -89,7 +90,7 @@ comment_cb(long long id, const char *week, const char *location,
 		buf_puts(cc->b, "</blockquote><small>");
 		buf_html(cc->b, month);
 		buf_puts(cc->b, " · ");
-		buf_html(cc->b, l ? text_nl(l->name) : location);
+		buf_html(cc->b, l ? nl_text(l->name) : location);
 		buf_puts(cc->b, "</small>");
 		if (cc->auth->role == AUTH_ROLE_ADMIN && !cc->auth->via_key) {
 			buf_printf(cc->b, "<form method=\"post\" "

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "nl.h"
 #include "app.h"
 #include "dashboard.h"
 #include "dashboard_priv.h"
@@ -60,11 +61,11 @@ headline(struct buf *b, const struct report *rep)
 		buf_puts(b, " Verandering per ");
 		buf_puts(b, rep->qy.quarter ? "kwartaal" : "maand");
 		buf_puts(b, ": ");
-		put_num(b, rep->trend.slope, 2);
+		nl_num(b, rep->trend.slope, 2);
 		buf_puts(b, " punt (95%-interval ");
-		put_num(b, rep->trend.lo, 2);
+		nl_num(b, rep->trend.lo, 2);
 		buf_puts(b, " tot ");
-		put_num(b, rep->trend.hi, 2);
+		nl_num(b, rep->trend.hi, 2);
 		buf_printf(b, "), uit %lld reacties.", rep->trend.n);
 	}
 	buf_puts(b, "</p>");
@@ -79,19 +80,19 @@ headline(struct buf *b, const struct report *rep)
 		buf_puts(b, "<p>Laatste periode met genoeg reacties (");
 		buf_html(b, rep->periods[i - 1]);
 		buf_puts(b, "): ");
-		put_num(b, mean, 1);
+		nl_num(b, mean, 1);
 		buf_puts(b, ", ");
 		if (fabs(mean - target) < 0.05)
 			buf_puts(b, "precies het doel");
 		else {
-			put_num(b, fabs(mean - target), 1);
+			nl_num(b, fabs(mean - target), 1);
 			buf_puts(b, mean < target ? " onder" : " boven");
 			buf_puts(b, " het doel");
 		}
 		buf_puts(b, " van ");
-		put_num(b, target, 1);
+		nl_num(b, target, 1);
 		buf_puts(b, " (");
-		put_num(b, target, 1);
+		nl_num(b, target, 1);
 		buf_puts(b, " ≈ gemiddeld ‘");
 		buf_puts(b, target_face(target));
 		buf_puts(b, "’ op de smileys).");
@@ -101,29 +102,12 @@ headline(struct buf *b, const struct report *rep)
 			buf_html(b, json_string_value(json_object_get(goal,
 			    "baseline")));
 			buf_puts(b, "): ");
-			put_num(b, mean, 1);
+			nl_num(b, mean, 1);
 			buf_puts(b, ".");
 		}
 		buf_puts(b, "</p>");
 		return;
 	}
-}
-
-/* Who a survey is for, as the team says it (#17). */
-static const char *
-audience_name(const struct survey *s)
-{
-	switch (s->audience) {
-	case SURVEY_AUDIENCE_PARENT:
-		return "Ouders";
-	case SURVEY_AUDIENCE_YOUTH:
-		return "Jongeren";
-	case SURVEY_AUDIENCE_STAFF:
-		return "Medewerkers";
-	case SURVEY_AUDIENCE_ANY:
-		break;
-	}
-	return "Iedereen";
 }
 
 static void
@@ -139,8 +123,8 @@ filters(struct buf *b, struct app *app, const struct report_query *q)
 
 		char name[256];
 
-		snprintf(name, sizeof(name), "%s: %s", audience_name(s),
-		    text_nl(json_object_get(s->def, "title")));
+		snprintf(name, sizeof(name), "%s: %s", nl_audience(s),
+		    nl_text(json_object_get(s->def, "title")));
 		select_opt(b, s->id, name, q->survey);
 	}
 	buf_puts(b, "</select></label> <label>Van <input type=\"month\" "
@@ -158,7 +142,7 @@ filters(struct buf *b, struct app *app, const struct report_query *q)
 		const struct survey_location *l =
 		    survey_set_location_at(app->surveys, i);
 
-		select_opt(b, l->id, text_nl(l->name), q->location);
+		select_opt(b, l->id, nl_text(l->name), q->location);
 	}
 	buf_puts(b, "</select></label> <label>Uitsplitsen <select "
 	    "name=\"by\">");
@@ -177,7 +161,7 @@ group_label(struct app *app, const struct report *rep, size_t g)
 	if (rep->qy.by == REPORT_BY_LOCATION) {
 		l = survey_set_location(app->surveys, rep->groups[g]);
 		if (l != NULL)
-			return text_nl(l->name);
+			return nl_text(l->name);
 	}
 	if (rep->qy.by == REPORT_BY_NONE)
 		return "alle";
@@ -212,7 +196,7 @@ group_verdict(struct buf *b, const struct report *rep, size_t g)
 	free(cells);
 	buf_puts(b, "<br><strong>");
 	if (have) {
-		put_num(b, mean, 1);
+		nl_num(b, mean, 1);
 		buf_puts(b, "</strong> · ");
 	} else {
 		buf_puts(b, "–</strong> · ");
@@ -268,7 +252,7 @@ themes(struct buf *b, const struct report *rep)
 		    &v) == -1)
 			buf_puts(b, "–");
 		else
-			put_num(b, v, 1);
+			nl_num(b, v, 1);
 		buf_puts(b, "</td></tr>");
 	}
 	buf_puts(b, "</tbody></table>");
@@ -284,7 +268,7 @@ participation_sms(struct buf *b, const struct report *rep)
 	}
 	buf_printf(b, "<p>Sms-uitnodigingen: %lld verstuurd, %lld beantwoord "
 	    "(", rep->sms_invited, rep->sms_answered);
-	put_num(b, 100.0 * (double)rep->sms_answered /
+	nl_num(b, 100.0 * (double)rep->sms_answered /
 	    (double)rep->sms_invited, 0);
 	buf_puts(b, "%).</p>");
 }
@@ -333,7 +317,7 @@ links(struct buf *b, struct app *app, const struct report *rep)
 		    survey_set_location_at(app->surveys, i);
 
 		buf_puts(b, "<tr><td>");
-		buf_html(b, text_nl(l->name));
+		buf_html(b, nl_text(l->name));
 		buf_puts(b, "</td><td><a href=\"/admin/qr.svg?survey=");
 		buf_html(b, rep->s->id);
 		buf_puts(b, "&amp;loc=");
@@ -442,7 +426,7 @@ dashboard_page(struct app *app, struct http_request *r, struct buf *b)
 		goto out;
 	}
 	buf_puts(b, "<h2>");
-	buf_html(b, text_nl(json_object_get(rep->s->def, "title")));
+	buf_html(b, nl_text(json_object_get(rep->s->def, "title")));
 	buf_puts(b, "</h2><p class=\"jump\"><a href=\"#delen\">Delen en "
 	    "printen (QR-codes, posters)</a> · <a href=\"/admin/goals?survey=");
 	buf_html(b, rep->s->id);

@@ -25,10 +25,6 @@ int	parse_query(struct app *app, struct http_request *r,
 void	audit_view(struct app *app, struct http_request *r,
 	    const char *survey);
 
-/* Appends v to b with decimals places and a decimal comma. */
-void	put_num(struct buf *b, double v, int decimals);
-/* The Dutch text of a texts object ({"nl": ...}), or "". */
-const char *text_nl(json_t *texts);
 /* Appends an <option> of value with label, selected if it is current. */
 void	select_opt(struct buf *b, const char *value, const char *label,
 	    const char *current);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nl.h"
 #include "app.h"
 #include "dashboard.h"
 #include "dashboard_priv.h"
@@ -77,7 +78,7 @@ dashboard_yousaid_page(struct app *app, struct http_request *r,
 	for (i = 0; i < survey_set_count(app->surveys); i++) {
 		const struct survey *s = survey_set_at(app->surveys, i);
 
-		select_opt(b, s->id, text_nl(json_object_get(s->def, "title")),
+		select_opt(b, s->id, nl_text(json_object_get(s->def, "title")),
 		    NULL);
 	}
 	buf_puts(b, "</select><label for=\"ys-loc\">Locatie</label><select "
@@ -87,7 +88,7 @@ dashboard_yousaid_page(struct app *app, struct http_request *r,
 		const struct survey_location *l =
 		    survey_set_location_at(app->surveys, i);
 
-		select_opt(b, l->id, text_nl(l->name), NULL);
+		select_opt(b, l->id, nl_text(l->name), NULL);
 	}
 	buf_printf(b, "</select><label for=\"ys-nl\">Nederlands</label>"
 	    "<textarea id=\"ys-nl\" name=\"nl\" rows=\"3\" cols=\"60\" "

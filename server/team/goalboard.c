@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nl.h"
 #include "app.h"
 #include "auth.h"
 #include "goals.h"
@@ -43,55 +44,15 @@ admin_goals_css(struct app *app, struct http_request *r)
 	return 200;
 }
 
-static const char *
-text_nl(json_t *texts)
-{
-	const char *t = json_string_value(json_object_get(texts, "nl"));
-
-	if (t == NULL)
-		t = json_string_value(json_object_get(texts, "en"));
-	return t ? t : "";
-}
-
-static void
-put_num(struct buf *b, double v, int decimals)
-{
-	char s[32], *p;
-
-	snprintf(s, sizeof(s), "%.*f", decimals, v);
-	if (strcmp(s, "-0") == 0 || strcmp(s, "-0.0") == 0)
-		snprintf(s, sizeof(s), "%.*f", decimals, 0.0);
-	p = strchr(s, '.');
-	if (p != NULL)
-		*p = ',';
-	buf_puts(b, s);
-}
-
-static const char *
-audience_nl(const struct survey *s)
-{
-	switch (s->audience) {
-	case SURVEY_AUDIENCE_PARENT:
-		return "Ouders";
-	case SURVEY_AUDIENCE_YOUTH:
-		return "Jongeren";
-	case SURVEY_AUDIENCE_STAFF:
-		return "Medewerkers";
-	case SURVEY_AUDIENCE_ANY:
-		break;
-	}
-	return "Iedereen";
-}
-
 /* A value of the goal's measure: "7,4", "3,8" or "42%". */
 static void
 put_value(struct buf *b, const struct survey_goal *g, double v)
 {
 	if (g->measure == SURVEY_GOAL_SHARE) {
-		put_num(b, v, 0);
+		nl_num(b, v, 0);
 		buf_puts(b, "%");
 	} else {
-		put_num(b, v, 1);
+		nl_num(b, v, 1);
 	}
 }
 
@@ -103,7 +64,7 @@ put_change(struct buf *b, const struct survey_goal *g, double v)
 	double shown = share ? round(v) : round(v * 10) / 10;
 
 	buf_puts(b, shown > 0 ? "+" : shown < 0 ? "−" : "");
-	put_num(b, fabs(v), share ? 0 : 1);
+	nl_num(b, fabs(v), share ? 0 : 1);
 	buf_puts(b, share ? " procentpunt" : " punt");
 }
 
@@ -130,9 +91,9 @@ put_scale(struct buf *b, const struct survey *s, const struct survey_goal *g)
 		return;
 	}
 	buf_puts(b, "schaal ");
-	put_num(b, lo, 0);
+	nl_num(b, lo, 0);
 	buf_puts(b, "–");
-	put_num(b, hi, 0);
+	nl_num(b, hi, 0);
 }
 
 /* The line of one goal per quarter, with its target dashed. */
@@ -205,14 +166,14 @@ location_name(struct app *app, const char *id)
 	const struct survey_location *l = survey_set_location(app->surveys,
 	    id);
 
-	return l != NULL ? text_nl(l->name) : id;
+	return l != NULL ? nl_text(l->name) : id;
 }
 
 static void
 put_goal_text(struct buf *b, const struct survey_goal *g)
 {
 	if (g->text != NULL)
-		buf_html(b, text_nl(g->text));
+		buf_html(b, nl_text(g->text));
 	else
 		buf_puts(b, "Tevredenheid stijgt");
 }
@@ -359,9 +320,9 @@ board_section(struct buf *b, struct app *app, const struct goal_board *bd,
 	const struct survey *s = bd->s;
 
 	buf_printf(b, "<h%d>", level);
-	buf_html(b, audience_nl(s));
+	buf_html(b, nl_audience(s));
 	buf_puts(b, ": ");
-	buf_html(b, text_nl(json_object_get(s->def, "title")));
+	buf_html(b, nl_text(json_object_get(s->def, "title")));
 	buf_printf(b, "</h%d><p>", level);
 	if (bd->np > 0) {
 		buf_puts(b, "Kwartalen ");
@@ -495,7 +456,7 @@ board_page(struct app *app, struct http_request *r, int report)
 			buf_puts(&b, "<a href=\"/admin/goals?survey=");
 			buf_html(&b, s->id);
 			buf_puts(&b, "\">");
-			buf_html(&b, audience_nl(s));
+			buf_html(&b, nl_audience(s));
 			buf_puts(&b, "</a>");
 		}
 		buf_puts(&b, "· <a href=\"/admin/goals/report");
@@ -637,7 +598,7 @@ board_json(const struct goal_board *bd)
 	json_object_set_new(o, "survey", json_string(bd->s->id));
 	json_object_set_new(o, "version", json_integer(bd->s->version));
 	json_object_set(o, "title", json_object_get(bd->s->def, "title"));
-	json_object_set_new(o, "audience", json_string(audience_nl(bd->s)));
+	json_object_set_new(o, "audience", json_string(nl_audience(bd->s)));
 	json_object_set_new(o, "k", json_integer(bd->k));
 	json_object_set_new(o, "interval", json_string("quarter"));
 	for (i = 0; i < bd->np; i++)

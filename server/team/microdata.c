@@ -16,6 +16,7 @@
 
 #include <jansson.h>
 
+#include "nl.h"
 #include "app.h"
 #include "microdata.h"
 #include "publish.h"
@@ -116,16 +117,6 @@ copy_cut(char *out, size_t n, const char *s)
 	out[len] = '\0';
 }
 
-static const char *
-text_nl(json_t *texts)
-{
-	const char *t = json_string_value(json_object_get(texts, "nl"));
-
-	if (t == NULL)
-		t = json_string_value(json_object_get(texts, "en"));
-	return t ? t : "";
-}
-
 static json_t *
 question_def(const struct survey *s, size_t i)
 {
@@ -138,7 +129,7 @@ option_text(const struct survey *s, size_t qi, size_t opt)
 	json_t *o = json_array_get(json_object_get(question_def(s, qi),
 	    "options"), opt);
 
-	return text_nl(json_object_get(o, "text"));
+	return nl_text(json_object_get(o, "text"));
 }
 
 static struct md_var *
@@ -170,7 +161,7 @@ vars_setup(struct md *m)
 	m->nfixed = m->nvars;
 	for (i = 0; i < s->nquestions; i++) {
 		const struct survey_question *q = &s->questions[i];
-		const char *label = text_nl(json_object_get(question_def(s, i),
+		const char *label = nl_text(json_object_get(question_def(s, i),
 		    "text"));
 		struct md_var *v;
 
