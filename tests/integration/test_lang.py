@@ -314,9 +314,9 @@ def test_sms_link_opens_in_the_phones_language():
         db, key = _setup(tmp)
         with _server(tmp, db, gw) as s:
             # invited in the default language: the phone's language wins
-            assert _invite(s, key, phone="0600000001")[0] == 202
+            assert _invite(s, key, phone="06-00000001")[0] == 202
             # invited in Turkish on purpose: that stays
-            assert _invite(s, key, phone="0600000002", lang="tr")[0] == 202
+            assert _invite(s, key, phone="06-00000002", lang="tr")[0] == 202
             token = {r["json"]["to"][-1]: _link_token(r["json"]["message"]) for r in gw.wait(2)}
             assert sorted(token) == ["1", "2"], token
             for end, header, want in [("1", "uk-UA,uk;q=0.9", "uk"), ("1", "de", "nl"), ("1", None, "nl"),

@@ -181,7 +181,7 @@ def test_expired_sign_ups_are_erased_from_the_file():
         db = os.path.join(tmp, "k.db")
         with Server(tmp=tmp, db=db, args=["--rate-limit", "off"]) as s:
             assert _signup(s)[0] == 201
-            assert _signup(s, name="Nieuw", phone="0600000001")[0] == 201
+            assert _signup(s, name="Nieuw", phone="06-00000001")[0] == 201
         sealed = db_query(db, "SELECT sealed FROM participants WHERE kind = 'sms' ORDER BY id")
         con = sqlite3.connect(db)
         con.execute("UPDATE participants SET week = '2020-W01' WHERE sealed = ?", (sealed[0][0],))
@@ -203,7 +203,7 @@ def test_roles_admin_list_viewer_counts_sender_nothing():
     try:
         db, keys = _users(tmp)
         with Server(tmp=tmp, db=db, args=["--rate-limit", "off", "--anonymity-k", "3"]) as s:
-            phones = ["0612345678", "0600000001", "0600000002", "0600000003"]
+            phones = ["0612345678", "06-00000001", "06-00000002", "06-00000003"]
             for i, p in enumerate(phones):
                 ways = ["panel"] if i < 3 else ["expert"]
                 assert _signup(s, name="Vrijwilliger%d" % i, phone=p, ways=ways)[0] == 201
@@ -214,12 +214,12 @@ def test_roles_admin_list_viewer_counts_sender_nothing():
             j = json.loads(data)
             assert len(j["participants"]) == 4
             assert {p["name"] for p in j["participants"]} == {"Vrijwilliger%d" % i for i in range(4)}
-            assert b"0600000001" not in data and b"+316" not in data
+            assert b"600000001" not in data and b"+316" not in data
             st, h, data = s.get("/admin/api/participants?way=expert", headers={"Cookie": ann})
             assert [p["name"] for p in json.loads(data)["participants"]] == ["Vrijwilliger3"]
             st, h, page = s.get("/admin/participants?way=panel", headers={"Cookie": ann})
             assert st == 200 and b"Vrijwilliger0" in page and b"Vrijwilliger3" not in page
-            assert b"0600000001" not in page
+            assert b"600000001" not in page
             # Viewer: counts only, under K suppressed; no names.
             for hdr in ({"Authorization": "Bearer " + keys["kview"]},):
                 st, h, data = s.get("/admin/api/participants", headers=hdr)
@@ -275,7 +275,7 @@ def test_message_lists_emails_with_their_withdraw_link():
         db, keys = _users(tmp)
         with Server(tmp=tmp, db=db, args=["--rate-limit", "off"]) as s:
             assert _signup(s, phone=None, email=EMAIL)[0] == 201
-            assert _signup(s, name="Sms", phone="0600000001")[0] == 201
+            assert _signup(s, name="Sms", phone="06-00000001")[0] == 201
             st, _, _, ann = _login(s, "ann")
             people = json.loads(s.get("/admin/api/participants", headers={"Cookie": ann})[2])["participants"]
             csrf = _csrf(s, ann)
@@ -384,7 +384,7 @@ def test_panel_sms_reaches_the_gateway_with_its_withdraw_link():
                 "--sms-key", "gw-secret-key", "--sms-sender", "Klankbord",
                 "--sms-callback-secret", "cb-secret-for-tests", "--sms-quiet-hours", "off",
                 "--sms-timeout", "2"]) as s:
-            assert _signup(s, name="Sms", phone="0600000001")[0] == 201
+            assert _signup(s, name="Sms", phone="06-00000001")[0] == 201
             st, _, _, ann = _login(s, "ann")
             people = json.loads(s.get("/admin/api/participants", headers={"Cookie": ann})[2])["participants"]
             form = {"csrf": _csrf(s, ann), "text": "Op 12 mei praten we over brieven. Komt dat uit?"}

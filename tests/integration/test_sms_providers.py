@@ -366,7 +366,7 @@ def test_every_final_path_erases_the_number_from_the_files():
         db, key = setup(tmp)
         with server(tmp, db, gw, "generic") as s:
             # answered
-            assert invite(s, key, phone="0600000071")[0] == 202
+            assert invite(s, key, phone="06-00000071")[0] == 202
             r = gw.wait(1)[0]
             token = re.search(r"/i/([0-9A-Za-z]+)", message_of(r)).group(1)
             until(lambda: db_query(db, "SELECT state FROM invitations") == [("sent",)])
@@ -381,13 +381,13 @@ def test_every_final_path_erases_the_number_from_the_files():
             assert st == 410 and "Link gesloten" in page.decode()
             # failed (a definitive refusal)
             gw.plan = [400]
-            assert invite(s, key, phone="0600000072")[0] == 202
+            assert invite(s, key, phone="06-00000072")[0] == 202
             gw.wait(2)
             until(lambda: db_query(db, "SELECT count(*) FROM invitations")[0][0] == 0)
             until(lambda: os.path.getsize(db + "-wal") == 0)
             assert_number_gone(db, "12345672")
             # opted out by reply
-            assert invite(s, key, phone="0600000073")[0] == 202
+            assert invite(s, key, phone="06-00000073")[0] == 202
             gw.wait(3)
             until(lambda: db_query(db, "SELECT count(*) FROM invitations WHERE state='sent'")[0][0] == 1)
             st = s.post("/sms/inbound?secret=" + urllib.parse.quote(SECRET),
@@ -396,7 +396,7 @@ def test_every_final_path_erases_the_number_from_the_files():
             until(lambda: os.path.getsize(db + "-wal") == 0)
             assert_number_gone(db, "12345673")
             # expired
-            assert invite(s, key, phone="0600000074")[0] == 202
+            assert invite(s, key, phone="06-00000074")[0] == 202
             gw.wait(4)
             until(lambda: db_query(db, "SELECT count(*) FROM invitations WHERE state='sent'")[0][0] == 1)
             con = sqlite3.connect(db, timeout=10)
@@ -424,7 +424,7 @@ def test_kill_in_the_middle_then_restart_completes_the_erasure():
         db, key = setup(tmp)
         s = server(tmp, db, gw, "generic")
         s.start()
-        assert invite(s, key, phone="0600000075")[0] == 202
+        assert invite(s, key, phone="06-00000075")[0] == 202
         r = gw.wait(1)[0]
         token = re.search(r"/i/([0-9A-Za-z]+)", message_of(r)).group(1)
         until(lambda: db_query(db, "SELECT state FROM invitations") == [("sent",)])
