@@ -83,6 +83,12 @@ int	web_home(struct app *, struct http_request *);
 int	speech_get(struct app *, struct http_request *);
 
 /* Handlers: admin.c (the project team's pages) */
+/*
+ * Closes a team page begun in b and sends it (freeing b) with status; a
+ * page that outgrew its cap is a 500.
+ */
+struct buf;
+int	admin_page_end(struct http_request *r, struct buf *b, int status);
 int	admin_login_page(struct app *, struct http_request *);
 int	admin_login(struct app *, struct http_request *);
 int	admin_login_finish(struct app *, struct http_request *);

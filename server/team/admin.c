@@ -100,8 +100,8 @@ page_begin(struct buf *b, const char *title, const struct http_auth *auth)
 	buf_puts(b, "</h1>");
 }
 
-static int
-page_end(struct http_request *r, struct buf *b, int status)
+int
+admin_page_end(struct http_request *r, struct buf *b, int status)
 {
 	char *html;
 	size_t len;
@@ -148,7 +148,7 @@ login_form(struct app *app, struct http_request *r, int status,
 	    "type=\"password\" id=\"password\" name=\"password\" "
 	    "autocomplete=\"current-password\" required><p><button "
 	    "type=\"submit\">Inloggen</button></p></form>");
-	return page_end(r, &b, status);
+	return admin_page_end(r, &b, status);
 }
 
 int
@@ -312,10 +312,10 @@ admin_home(struct app *app, struct http_request *r)
 	if (!(auth->role & (AUTH_ROLE_ADMIN | AUTH_ROLE_VIEWER))) {
 		buf_puts(&b, "<p>Met de rol <em>sender</em> verstuur je "
 		    "uitnodigingen; resultaten zie je niet.</p>");
-		return page_end(r, &b, 200);
+		return admin_page_end(r, &b, 200);
 	}
 	status = dashboard_page(app, r, &b);
-	return page_end(r, &b, status);
+	return admin_page_end(r, &b, status);
 }
 
 int
@@ -327,7 +327,7 @@ admin_yousaid(struct app *app, struct http_request *r)
 	buf_init(&b, PAGE_MAX);
 	page_begin(&b, "Jullie zeiden, wij deden", http_request_auth(r));
 	status = dashboard_yousaid_page(app, r, &b, NULL);
-	return page_end(r, &b, status);
+	return admin_page_end(r, &b, status);
 }
 
 int
@@ -341,7 +341,7 @@ admin_yousaid_post(struct app *app, struct http_request *r)
 	buf_init(&b, PAGE_MAX);
 	page_begin(&b, "Jullie zeiden, wij deden", http_request_auth(r));
 	(void)dashboard_yousaid_page(app, r, &b, message);
-	return page_end(r, &b, status == 0 ? 200 : status);
+	return admin_page_end(r, &b, status == 0 ? 200 : status);
 }
 
 /* One row of a listing from the store, as many cells as ncols. */
@@ -386,7 +386,7 @@ admin_users(struct app *app, struct http_request *r)
 	buf_puts(&b, "</tbody></table><p>Gebruikers en sleutels beheer je op "
 	    "de server: <code>klankbord user add|remove|passwd|list</code> en "
 	    "<code>klankbord apikey add|revoke|list</code>.</p>");
-	return page_end(r, &b, 200);
+	return admin_page_end(r, &b, 200);
 }
 
 int
@@ -432,7 +432,7 @@ admin_audit(struct app *app, struct http_request *r)
 	    table_row, &cb) == -1)
 		buf_puts(&b, "<tr><td colspan=\"4\">(niet te lezen)</td></tr>");
 	buf_puts(&b, "</tbody></table>");
-	return page_end(r, &b, 200);
+	return admin_page_end(r, &b, 200);
 }
 
 int

@@ -371,23 +371,6 @@ page_top(struct buf *b, const char *title, const struct http_auth *auth,
 	buf_puts(b, "<main>");
 }
 
-static int
-page_done(struct http_request *r, struct buf *b, int status)
-{
-	char *html;
-	size_t len;
-
-	buf_puts(b, "</main></body></html>");
-	if (buf_failed(b)) {
-		buf_free(b);
-		return http_reply_error(r, 500, "internal", NULL,
-		    "the page is too large");
-	}
-	html = buf_release(b, &len);
-	http_reply_text(r, "text/html; charset=utf-8", html, len);
-	return status;
-}
-
 /* The surveys a request is about: ?survey=ID, or every one with goals. */
 static int
 chosen(struct app *app, struct http_request *r, const struct survey **out,
@@ -496,7 +479,7 @@ board_page(struct app *app, struct http_request *r, int report)
 	}
 	if (n == 0)
 		buf_puts(&b, "<p>Geen vragenlijst heeft doelen.</p>");
-	return page_done(r, &b, 200);
+	return admin_page_end(r, &b, 200);
 }
 
 int

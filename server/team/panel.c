@@ -431,24 +431,6 @@ page_top(struct buf *b, const char *title, const struct http_auth *auth)
 	buf_puts(b, "</h1>");
 }
 
-static int
-page_done(struct http_request *r, struct buf *b, int status)
-{
-	char *html;
-	size_t len;
-
-	buf_puts(b, "</main></body></html>");
-	if (buf_failed(b)) {
-		buf_free(b);
-		return http_reply_error(r, 500, "internal", NULL,
-		    "the page is too large");
-	}
-	html = buf_release(b, &len);
-	http_reply_header(r, "Cache-Control", "no-store");
-	http_reply_text(r, "text/html; charset=utf-8", html, len);
-	return status;
-}
-
 static void
 count_cell(struct buf *b, json_t *v, unsigned k)
 {
@@ -653,7 +635,7 @@ panel_page(struct app *app, struct http_request *r)
 	}
 	json_decref(counts);
 	rows_free(&rs);
-	return page_done(r, &b, 200);
+	return admin_page_end(r, &b, 200);
 }
 
 /*
@@ -781,5 +763,5 @@ panel_message(struct app *app, struct http_request *r)
 	sodium_memzero(msg.data, msg.cap);
 	buf_free(&msg);
 	rows_free(&rs);
-	return page_done(r, &b, 200);
+	return admin_page_end(r, &b, 200);
 }
