@@ -77,10 +77,14 @@ bind_response(sqlite3_stmt *s, const struct store_response *r)
 static void
 submission_id_hex(const unsigned char *sub, char out[17])
 {
+	static const char hex[] = "0123456789abcdef";
 	size_t i;
 
-	for (i = 0; i < 8; i++)
-		snprintf(out + 2 * i, 3, "%02x", sub[i]);
+	for (i = 0; i < 8; i++) {
+		out[2 * i] = hex[sub[i] >> 4];
+		out[2 * i + 1] = hex[sub[i] & 15];
+	}
+	out[16] = '\0';
 }
 
 
@@ -774,12 +778,19 @@ wal_truncate(sqlite3 *db)
 		    "now; the next idle checkpoint will");
 }
 
+static int
+submission_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, STORE_SUBMISSION_BYTES);
+}
+
 int
 store_release(struct store *st, int (*fn)(struct store_response *, void *),
     void *arg, long long *moved, char *err, size_t errlen)
 {
 	struct moving *rows = NULL;
 	struct store_sub *old = NULL;
+	unsigned char (*released)[STORE_SUBMISSION_BYTES];
 	sqlite3_stmt *s = NULL;
 	size_t n = 0, cap = 0, nintake, i, oldcap = 0;
 	int rc = -1;
@@ -826,26 +837,27 @@ store_release(struct store *st, int (*fn)(struct store_response *, void *),
 		goto dberr;
 	if (store_exec(st->adm, "COMMIT", err, errlen) == -1)
 		goto out_tx;
-	/* Forget the released submissions; the writer may have added more. */
+	/*
+	 * Forget the released submissions; the writer may have added more.
+	 * The released ones sorted, so each kept one is a binary search.
+	 */
+	released = xcalloc(nintake, sizeof(*released));
+	for (i = 0; i < nintake; i++)
+		memcpy(released[i], rows[i].r.submission,
+		    STORE_SUBMISSION_BYTES);
+	qsort(released, nintake, sizeof(*released), submission_cmp);
 	pthread_mutex_lock(&st->subs_mtx);
 	old = st->subs;
 	oldcap = st->subs_cap;
 	st->subs = NULL;
 	st->subs_cap = st->subs_count = 0;
-	for (i = 0; i < oldcap; i++) {
-		size_t j;
-		int released = 0;
-
-		if (!old[i].used)
-			continue;
-		for (j = 0; j < nintake && !released; j++)
-			released = memcmp(old[i].key, rows[j].r.submission,
-			    STORE_SUBMISSION_BYTES) == 0;
-		if (!released)
+	for (i = 0; i < oldcap; i++)
+		if (old[i].used && bsearch(old[i].key, released, nintake,
+		    sizeof(*released), submission_cmp) == NULL)
 			subset_put(st, old[i].key);
-	}
 	pthread_mutex_unlock(&st->subs_mtx);
 	free(old);
+	free(released);
 	wal_truncate(st->adm);
 	log_info("released %lld responses", *moved);
 	rc = 0;
