@@ -356,12 +356,12 @@ http_code() {
 # wrk saw.
 
 bench_ingest() {
-	for C in 64 256 1024; do
+	for C in ${BENCH_CONNECTIONS:-64 256 1024}; do
 		if [ $C = 64 ]; then N=$LONG_N; else N=$SHORT_N; fi
 		say "ingest, $C connections, $N x $SLICE s each: ceiling and klankbord"
 		DB="$TMP/ingest$C.db"
 		ceiling_start 0
-		server_start "$DB"
+		server_start "$DB" ${BENCH_SERVER_ARGS:-}
 		# The -wal file's size, sampled while the load runs.
 		( peak=0; while kill -0 $SPID 2>/dev/null; do
 			s=$(stat -c %s "$DB-wal" 2>/dev/null || echo 0)
@@ -688,6 +688,7 @@ bench_sms() {
 
 # --- run ----------------------------------------------------------------
 # BENCH_ONLY="ingest pages dashboard sms" (any of them) runs a part.
+# BENCH_CONNECTIONS="64" limits the ingest part to those connection counts.
 
 for part in ${BENCH_ONLY:-ingest pages dashboard sms}; do
 	case $part in

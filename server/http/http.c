@@ -157,7 +157,6 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		return MHD_NO;	/* answered 414 already */
 	if (r == NULL) {
 		const char *cl;
-		unsigned long long clen;
 
 		r = xcalloc(1, sizeof(*r));
 		r->h = h;
@@ -196,8 +195,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		/* Refuse an oversized body before reading any of it. */
 		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 		    "Content-Length");
-		if (cl != NULL && sscanf(cl, "%llu", &clen) == 1 &&
-		    clen > HTTP_BODY_MAX) {
+		if (cl != NULL && http_length_over(cl, HTTP_BODY_MAX)) {
 			/*
 			 * Answered before the body is read; the connection
 			 * closes, which is what an oversized upload deserves.

@@ -120,6 +120,12 @@ int	 http_dispatch(struct http_request *r);
 
 /* request.c */
 int	 http_hexval(char c);
+/*
+ * 1 when s (a Content-Length value) is larger than max: its digits, after
+ * any blanks, name more bytes (a value too long to hold counts as larger);
+ * 0 when not, or when it is no number.
+ */
+int	 http_length_over(const char *s, unsigned long long max);
 /* Frees what the request holds (not r itself). */
 void	 http_request_clear(struct http_request *r);
 

@@ -63,6 +63,23 @@ http_request_cookie(const struct http_request *r, const char *name)
 }
 
 int
+http_length_over(const char *s, unsigned long long max)
+{
+	unsigned long long n = 0;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (*s < '0' || *s > '9')
+		return 0;
+	for (; *s >= '0' && *s <= '9'; s++) {
+		if (n > (max - (unsigned long long)(*s - '0')) / 10)
+			return 1;
+		n = n * 10 + (unsigned long long)(*s - '0');
+	}
+	return n > max;
+}
+
+int
 http_hexval(char c)
 {
 	if (c >= '0' && c <= '9')

@@ -285,7 +285,6 @@ int
 http_dispatch(struct http_request *r)
 {
 	int method_ok, status;
-	unsigned long long clen;
 	const char *cl;
 
 	r->route = route_find(r->method, r->url, &method_ok);
@@ -302,8 +301,7 @@ http_dispatch(struct http_request *r)
 		return http_reply_error(r, 413, "too_large", NULL,
 		    "the request body is larger than 64 KiB");
 	cl = http_request_header(r, "Content-Length");
-	if (cl != NULL && sscanf(cl, "%llu", &clen) == 1 &&
-	    clen > HTTP_BODY_MAX)
+	if (cl != NULL && http_length_over(cl, HTTP_BODY_MAX))
 		return http_reply_error(r, 413, "too_large", NULL,
 		    "the request body is larger than 64 KiB");
 	r->tail = r->url + strlen(r->route->path);

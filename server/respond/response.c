@@ -42,6 +42,35 @@ response_week(time_t t, char out[9])
 		snprintf(out, 9, "0000-W00");
 }
 
+/* Copies src into dst of size bytes, cut short if it must be. */
+static void
+copy_field(char *dst, size_t size, const char *src)
+{
+	size_t n = strlen(src);
+
+	if (n >= size)
+		n = size - 1;
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+/* Appends a JSON integer. */
+static void
+json_int(struct buf *b, json_int_t v)
+{
+	char tmp[24], *p = tmp + sizeof(tmp);
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v :
+	    (unsigned long long)v;
+
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		*--p = '-';
+	buf_append(b, p, (size_t)(tmp + sizeof(tmp) - p));
+}
+
 static const char *
 str_field(json_t *body, const char *key)
 {
@@ -146,8 +175,7 @@ normalise(const struct survey *s, json_t *answers)
 			json_str(&b, json_string_value(a),
 			    json_string_length(a));
 		else if (json_is_integer(a))
-			buf_printf(&b, "%" JSON_INTEGER_FORMAT,
-			    json_integer_value(a));
+			json_int(&b, json_integer_value(a));
 		else if (json_is_boolean(a))
 			buf_puts(&b, json_is_true(a) ? "true" : "false");
 		else if (json_is_array(a)) {
@@ -376,11 +404,11 @@ response_prepare(const struct survey_set *set, const char *body, size_t len,
 	}
 	/* Built aside, so out stays untouched on any failure. */
 	memset(&row, 0, sizeof(row));
-	snprintf(row.survey, sizeof(row.survey), "%s", s->id);
+	copy_field(row.survey, sizeof(row.survey), s->id);
 	row.version = s->version;
-	snprintf(row.channel, sizeof(row.channel), "%s", ch);
-	snprintf(row.location, sizeof(row.location), "%s", loc);
-	snprintf(row.lang, sizeof(row.lang), "%s", lang);
+	copy_field(row.channel, sizeof(row.channel), ch);
+	copy_field(row.location, sizeof(row.location), loc);
+	copy_field(row.lang, sizeof(row.lang), lang);
 	response_week(now, row.week);
 	row.answers = answers;
 	/*

@@ -364,7 +364,8 @@ question_index(const struct survey *s, size_t upto, const char *id)
 	size_t i;
 
 	for (i = 0; i < upto; i++)
-		if (strcmp(s->questions[i].id, id) == 0)
+		if (s->questions[i].id[0] == id[0] &&
+		    strcmp(s->questions[i].id, id) == 0)
 			return (long)i;
 	return -1;
 }

@@ -61,13 +61,21 @@ period_format(char out[8], int year, int num, char kind)
 int
 stats_month_of_week(const char *week, char out[8])
 {
-	long long year, days, jan4;
+	long long year = 0, days, jan4;
 	unsigned wk, m, d;
-	int wd;
-	char tail;
+	int wd, i;
 
-	if (strlen(week) != 8 || sscanf(week, "%4lld-W%2u%c", &year, &wk,
-	    &tail) != 2 || year < 1970 || year > 9999 || wk < 1 || wk > 53)
+	/* "YYYY-Www", exactly. */
+	for (i = 0; i < 8; i++)
+		if (i == 4 ? week[i] != '-' : i == 5 ? week[i] != 'W' :
+		    week[i] < '0' || week[i] > '9')
+			return -1;
+	if (week[8] != '\0')
+		return -1;
+	for (i = 0; i < 4; i++)
+		year = year * 10 + (week[i] - '0');
+	wk = (unsigned)((week[6] - '0') * 10 + (week[7] - '0'));
+	if (year < 1970 || year > 9999 || wk < 1 || wk > 53)
 		return -1;
 	/* Week 1 holds January 4th; its Monday starts the ISO year. */
 	jan4 = days_from_civil(year, 1, 4);

@@ -60,6 +60,12 @@ test_month_of_week(void **state)
 	assert_int_equal(stats_month_of_week("", out), -1);
 	assert_int_equal(stats_month_of_week("2026-W4x", out), -1);
 	assert_int_equal(stats_month_of_week("1969-W10", out), -1);
+	assert_int_equal(stats_month_of_week("2026-W471", out), -1);
+	assert_int_equal(stats_month_of_week("20x6-W47", out), -1);
+	assert_int_equal(stats_month_of_week(" 026-W47", out), -1);
+	assert_int_equal(stats_month_of_week("2026-w47", out), -1);
+	assert_int_equal(stats_month_of_week("2026-W 7", out), -1);
+	assert_int_equal(stats_month_of_week("2026", out), -1);
 }
 
 static void
