@@ -7,9 +7,15 @@
  *   GET:  answers 200 with a fixed body of SIZE bytes (the size of the page
  *         the bench measures on the real server).
  *
- * usage: ceiling [SIZE]
+ * usage: ceiling [SIZE] [suspend]
  * Listens on 127.0.0.1, port 0; prints the port on stdout, then runs until
  * SIGTERM or SIGINT.
+ *
+ * With "suspend", a POST goes the way the server's responses go, still
+ * without any work: the handler suspends the connection and queues it, and
+ * one thread (the server's writer) takes whatever has queued and resumes
+ * each at once; the answer is queued on the call after the resume.  It
+ * measures what suspend and resume cost by themselves.
  *
  * Like the server it answers on a later call than the first for a request:
  * a response queued on the first call makes libmicrohttpd 0.9.75 close the
@@ -30,9 +36,40 @@
 #define SIZE_MAX_ARG	(16 * 1024 * 1024)
 
 struct req {
-	char	*body;			/* grown as the body comes, like a buf */
-	size_t	 len, cap;
+	char			*body;	/* grown as the body comes, like a buf */
+	size_t			 len, cap;
+	struct MHD_Connection	*conn;	/* suspend: queued for a resume */
+	struct req		*next;
+	int			 queued;
 };
+
+static int suspend_mode;
+static pthread_mutex_t queue_mtx = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t queue_cond = PTHREAD_COND_INITIALIZER;
+static struct req *queue;
+
+/* The stand-in for the server's writer: resumes whatever has queued. */
+static void *
+resumer(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&queue_mtx);
+	for (;;) {
+		struct req *batch, *next;
+
+		while (queue == NULL)
+			pthread_cond_wait(&queue_cond, &queue_mtx);
+		batch = queue;
+		queue = NULL;
+		pthread_mutex_unlock(&queue_mtx);
+		for (; batch != NULL; batch = next) {
+			next = batch->next;
+			MHD_resume_connection(batch->conn);
+		}
+		pthread_mutex_lock(&queue_mtx);
+	}
+	return NULL;
+}
 
 static const char created[] = "{\"id\":\"0\"}";
 static char *page;
@@ -96,6 +133,17 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		*upload_size = 0;
 		return MHD_YES;
 	}
+	if (strcmp(method, "POST") == 0 && suspend_mode && !r->queued) {
+		r->queued = 1;
+		r->conn = conn;
+		MHD_suspend_connection(conn);
+		pthread_mutex_lock(&queue_mtx);
+		r->next = queue;
+		queue = r;
+		pthread_cond_signal(&queue_cond);
+		pthread_mutex_unlock(&queue_mtx);
+		return MHD_YES;
+	}
 	if (strcmp(method, "POST") == 0)
 		return reply(conn, MHD_HTTP_CREATED,
 		    "application/json; charset=utf-8", created,
@@ -130,8 +178,12 @@ main(int argc, char **argv)
 	char *end;
 	int sig;
 
+	if (argc == 3 && strcmp(argv[2], "suspend") == 0) {
+		suspend_mode = 1;
+		argc = 2;
+	}
 	if (argc > 2) {
-		fprintf(stderr, "usage: ceiling [SIZE]\n");
+		fprintf(stderr, "usage: ceiling [SIZE] [suspend]\n");
 		return 2;
 	}
 	if (argc == 2) {
@@ -154,6 +206,15 @@ main(int argc, char **argv)
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	if (suspend_mode) {
+		pthread_t t;
+
+		/* After the mask, so the signals still come to sigwait. */
+		if (pthread_create(&t, NULL, resumer, NULL) != 0) {
+			fprintf(stderr, "ceiling: cannot start a thread\n");
+			return 1;
+		}
+	}
 	signal(SIGPIPE, SIG_IGN);
 
 	memset(&sin, 0, sizeof(sin));

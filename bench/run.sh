@@ -164,13 +164,13 @@ rss_mib() {
 	awk '/^VmHWM:/ { printf "%.1f", $2 / 1024 }' /proc/$1/status
 }
 
-# ceiling_start SIZE: sets CPID, CPORT.
+# ceiling_start SIZE [suspend]: sets CPID, CPORT.
 NCEIL=0
 ceiling_start() {
 	NCEIL=$((NCEIL + 1))
 	_pf="$TMP/ceiling.$NCEIL.port"
 	: >"$_pf"
-	"$TMP/ceiling" "$1" >"$_pf" &
+	"$TMP/ceiling" "$@" >"$_pf" &
 	CPID=$!
 	PIDS="$PIDS $CPID"
 	CPORT=
@@ -419,7 +419,25 @@ bench_ingest() {
 		    "$(verdict num "$WAL_IDLE" "==" 0)"
 		note "ingest ${C}c: $ROWS_IN rows stored; $S_OK answered 2xx of" \
 		    "$S_REQ completed; $(nproc) HTTP threads (one per core)"
+		bench_suspend_only
 	done
+}
+
+# The ceiling with suspend and resume and still no work (ceiling.c
+# "suspend"), against the plain ceiling: what the design's way of holding a
+# request until its commit costs by itself, whatever the server does.
+bench_suspend_only() {
+	say "ingest, $C connections: the ceiling with suspend/resume, no work"
+	ceiling_start 0 suspend
+	_spid=$CPID _sport=$CPORT
+	ceiling_start 0
+	SPORT=$_sport
+	wrk_pair "suspend-$C" $C $SHORT_N $SLICE / -s bench/ingest.lua
+	ceiling_stop
+	stop_pid $_spid || die "the suspend ceiling exited with status $?"
+	row "ingest ${C}c suspend only" "$S_RPS" "resp/s" "$C_RPS" \
+	    "$(ratio "$S_RPS" "$C_RPS")" - -
+	row "ingest ${C}c suspend p99" "$S_P99" "ms" "$C_P99" - - -
 }
 
 # --- 2. respondent page, 3. QR ------------------------------------------
@@ -688,7 +706,8 @@ bench_sms() {
 
 # --- run ----------------------------------------------------------------
 # BENCH_ONLY="ingest pages dashboard sms" (any of them) runs a part.
-# BENCH_CONNECTIONS="64" limits the ingest part to those connection counts.
+# BENCH_CONNECTIONS="64" limits the ingest part to those connection counts;
+# BENCH_SERVER_ARGS adds options to its servers (say "--threads 1").
 
 for part in ${BENCH_ONLY:-ingest pages dashboard sms}; do
 	case $part in
