@@ -8,10 +8,14 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <time.h>
 
 #define KB_NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 /* The x* family aborts on exhaustion: callers never check for NULL. */
+/* ts = now (CLOCK_REALTIME, as pthread_cond_timedwait wants) + ms. */
+void deadline_in(struct timespec *ts, long ms);
+
 void *xmalloc(size_t n);
 void *xcalloc(size_t nmemb, size_t size);
 void *xrealloc(void *p, size_t n);

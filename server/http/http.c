@@ -76,13 +76,7 @@ http_reload_wait(struct http *h, unsigned wait_ms)
 	unsigned old;
 	int rc = 0;
 
-	clock_gettime(CLOCK_REALTIME, &deadline);
-	deadline.tv_sec += wait_ms / 1000;
-	deadline.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
-	if (deadline.tv_nsec >= 1000000000L) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000L;
-	}
+	deadline_in(&deadline, (long)wait_ms);
 	pthread_mutex_lock(&h->mtx);
 	old = h->epoch & 1;
 	h->epoch++;
@@ -419,13 +413,7 @@ http_stop(struct http *h, unsigned wait_ms)
 		 * on the writer, finish.  MHD_quiesce_daemon is not used: with
 		 * a thread pool on epoll it can race a worker and abort.
 		 */
-		clock_gettime(CLOCK_REALTIME, &deadline);
-		deadline.tv_sec += wait_ms / 1000;
-		deadline.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
-		if (deadline.tv_nsec >= 1000000000L) {
-			deadline.tv_sec++;
-			deadline.tv_nsec -= 1000000000L;
-		}
+		deadline_in(&deadline, (long)wait_ms);
 		pthread_mutex_lock(&h->mtx);
 		h->closing = 1;
 		while (h->inflight > 0)

@@ -115,12 +115,7 @@ reaper(void *arg)
 			c->deadline = 0;
 			l->expired++;
 		}
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += LIMITS_TICK_MS * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
+		deadline_in(&ts, LIMITS_TICK_MS);
 		pthread_cond_timedwait(&l->wake, &l->mtx, &ts);
 	}
 	pthread_mutex_unlock(&l->mtx);

@@ -608,12 +608,7 @@ sender_main(void *arg)
 		if (!s->stopping && !s->woken) {
 			struct timespec ts;
 
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_nsec += SMS_TICK_MS * 1000000L;
-			while (ts.tv_nsec >= 1000000000L) {
-				ts.tv_sec++;
-				ts.tv_nsec -= 1000000000L;
-			}
+			deadline_in(&ts, SMS_TICK_MS);
 			(void)pthread_cond_timedwait(&s->cond, &s->mtx, &ts);
 		}
 		pthread_mutex_unlock(&s->mtx);

@@ -683,18 +683,6 @@ store_erasures(struct store *st)
 	return n;
 }
 
-static void
-deadline_in(struct timespec *ts, long ms)
-{
-	clock_gettime(CLOCK_REALTIME, ts);
-	ts->tv_sec += ms / 1000;
-	ts->tv_nsec += (ms % 1000) * 1000000L;
-	if (ts->tv_nsec >= 1000000000L) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000L;
-	}
-}
-
 /*
  * The eraser: after a request, waits a moment (the request's own commit
  * lands first), checkpoints, and then rests, so a burst of opt-outs or

@@ -112,12 +112,7 @@ ckpt_main(void *arg)
 		long long size;
 		int erase, mode = -1;
 
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += 250 * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
+		deadline_in(&ts, 250);
 		if (!st->erase_soon)
 			(void)pthread_cond_timedwait(&st->ckpt_cond, &st->mtx,
 			    &ts);
